@@ -1,0 +1,159 @@
+using System.IO.Compression;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using static TorchSharp.torch;
+
+namespace DeepClustering.Persistence;
+
+/// <summary>
+/// Reads a file written by <see cref="ModelWriter"/>. Every inconsistency (not a zip, missing manifest,
+/// another model type, unsupported version, a tensor whose size disagrees with its shape) is reported as a
+/// <see cref="ModelFormatException"/>; sizes are checked before anything is allocated.
+/// </summary>
+public sealed class ModelReader : IDisposable
+{
+    private const long MaxTensorBytes = 1L << 31;
+    private readonly ZipArchive _zip;
+    private readonly JsonObject _manifest;
+    private readonly Dictionary<string, (ScalarType Dtype, long[] Shape)> _tensors = new();
+
+    /// <summary>Model type stored in the file.</summary>
+    public string ModelType { get; }
+
+    /// <summary>Format version stored in the file.</summary>
+    public int FormatVersion { get; }
+
+    private ModelReader(ZipArchive zip, JsonObject manifest, string modelType, int version)
+    {
+        _zip = zip; _manifest = manifest; ModelType = modelType; FormatVersion = version;
+    }
+
+    /// <summary>Opens a model file and checks its header.</summary>
+    /// <param name="source">Readable (seekable or not) stream; left open.</param>
+    /// <param name="expectedType">Required model type, or null to accept any.</param>
+    /// <param name="maxVersion">Newest format version the caller understands.</param>
+    public static ModelReader Open(Stream source, string? expectedType, int maxVersion)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ZipArchive zip;
+        try
+        {
+            if (!source.CanSeek) { var ms = new MemoryStream(); source.CopyTo(ms); ms.Position = 0; source = ms; }
+            zip = new ZipArchive(source, ZipArchiveMode.Read, leaveOpen: true);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException or NotSupportedException)
+        {
+            throw new ModelFormatException("not a DeepClustering model file (the zip container is unreadable): " + e.Message, e);
+        }
+        try
+        {
+            var entry = zip.GetEntry(ModelWriter.ManifestEntry)
+                ?? throw new ModelFormatException("not a DeepClustering model file: manifest.json is missing.");
+            if (entry.Length > 64 << 20) throw new ModelFormatException("manifest.json is implausibly large.");
+            JsonObject manifest;
+            using (var s = entry.Open())
+                manifest = JsonNode.Parse(s) as JsonObject ?? throw new ModelFormatException("manifest.json is not a JSON object.");
+            if ((string?)manifest["format"] != ModelWriter.FormatName)
+                throw new ModelFormatException("not a DeepClustering model file: the manifest names another format.");
+            var type = (string?)manifest["modelType"] ?? throw new ModelFormatException("manifest.json has no modelType.");
+            var version = (int?)manifest["formatVersion"] ?? throw new ModelFormatException("manifest.json has no formatVersion.");
+            if (expectedType is not null && type != expectedType)
+                throw new ModelFormatException($"the file holds a {type} model, not a {expectedType}; load it with {type}Model.Load.");
+            if (version < 1 || version > maxVersion)
+                throw new ModelFormatException($"{type} format version {version} is not supported by this library (supports 1..{maxVersion}); upgrade DeepClustering.");
+            var reader = new ModelReader(zip, manifest, type, version);
+            if (manifest["tensors"] is JsonArray tensors)
+                foreach (var t in tensors)
+                {
+                    var name = (string?)t?["name"] ?? throw new ModelFormatException("a tensor entry has no name.");
+                    if (!Enum.TryParse<ScalarType>((string?)t!["dtype"], out var dtype)) throw new ModelFormatException($"tensor '{name}' has an unknown dtype.");
+                    var shape = (t["shape"] as JsonArray)?.Select(x => (long?)x ?? -1).ToArray() ?? throw new ModelFormatException($"tensor '{name}' has no shape.");
+                    if (shape.Any(x => x < 0)) throw new ModelFormatException($"tensor '{name}' has a negative dimension.");
+                    reader._tensors[name] = (dtype, shape);
+                }
+            return reader;
+        }
+        catch (Exception e) when (e is JsonException or InvalidDataException or InvalidOperationException or FormatException or IOException)
+        {
+            zip.Dispose();
+            if (e is ModelFormatException) throw;
+            throw new ModelFormatException("model file is corrupt: " + e.Message, e);
+        }
+    }
+
+    /// <summary>Reads a manifest value.</summary>
+    public T Get<T>(string key)
+    {
+        var node = _manifest[key] ?? throw new ModelFormatException($"model file is missing '{key}'.");
+        try { return node.Deserialize<T>(ModelJson.Options) ?? throw new ModelFormatException($"model file has a null '{key}'."); }
+        catch (JsonException e) { throw new ModelFormatException($"model file has an invalid '{key}': {e.Message}", e); }
+    }
+
+    /// <summary>Reads an optional manifest value.</summary>
+    public T? GetOptional<T>(string key)
+    {
+        var node = _manifest[key];
+        if (node is null) return default;
+        try { return node.Deserialize<T>(ModelJson.Options); }
+        catch (JsonException e) { throw new ModelFormatException($"model file has an invalid '{key}': {e.Message}", e); }
+    }
+
+    /// <summary>Whether a tensor of that name is stored.</summary>
+    public bool HasTensor(string name) => _tensors.ContainsKey(name);
+
+    /// <summary>Reads a tensor onto <paramref name="device"/>, optionally checking its shape.</summary>
+    public Tensor GetTensor(string name, Device? device = null, long[]? expectedShape = null)
+    {
+        if (!_tensors.TryGetValue(name, out var meta)) throw new ModelFormatException($"model file is missing tensor '{name}'.");
+        if (expectedShape is not null && !expectedShape.SequenceEqual(meta.Shape))
+            throw new ModelFormatException($"tensor '{name}' has shape [{string.Join(",", meta.Shape)}], expected [{string.Join(",", expectedShape)}].");
+        long count = 1;
+        foreach (var s in meta.Shape) { count = checked(count * s); if (count > MaxTensorBytes) throw new ModelFormatException($"tensor '{name}' declares an implausible size."); }
+        int width = meta.Dtype switch
+        {
+            ScalarType.Float32 or ScalarType.Int32 => 4,
+            ScalarType.Float64 or ScalarType.Int64 => 8,
+            ScalarType.Bool or ScalarType.Byte => 1,
+            _ => throw new ModelFormatException($"tensor '{name}' has unsupported dtype {meta.Dtype}."),
+        };
+        long bytes = count * width;
+        var entry = _zip.GetEntry(ModelWriter.TensorPrefix + name) ?? throw new ModelFormatException($"model file is missing the data of tensor '{name}'.");
+        if (entry.Length != bytes) throw new ModelFormatException($"tensor '{name}' holds {entry.Length} bytes but its shape needs {bytes}.");
+        var buffer = new byte[bytes];
+        try
+        {
+            using var s = entry.Open();
+            s.ReadExactly(buffer);
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IOException)
+        {
+            throw new ModelFormatException($"the data of tensor '{name}' are corrupt: {e.Message}", e);
+        }
+        Tensor t = meta.Dtype switch
+        {
+            ScalarType.Float32 => tensor(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(buffer).ToArray(), meta.Shape),
+            ScalarType.Float64 => tensor(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(buffer).ToArray(), meta.Shape),
+            ScalarType.Int32 => tensor(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(buffer).ToArray(), meta.Shape),
+            ScalarType.Int64 => tensor(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(buffer).ToArray(), meta.Shape),
+            ScalarType.Bool => tensor(buffer.Select(b => b != 0).ToArray(), meta.Shape),
+            _ => tensor(buffer, meta.Shape),
+        };
+        if (device is null || device.type == TorchSharp.DeviceType.CPU) return t;
+        using (t) return t.to(device);
+    }
+
+    /// <summary>Copies stored parameters and buffers into <paramref name="module"/> (shapes must match).</summary>
+    public void LoadModule(string prefix, nn.Module module)
+    {
+        using var noGrad = no_grad();
+        foreach (var (key, target) in module.state_dict())
+        {
+            using var value = GetTensor(prefix + "/" + key, null, target.shape);
+            if (value.dtype != target.dtype) throw new ModelFormatException($"tensor '{prefix}/{key}' is {value.dtype}, expected {target.dtype}.");
+            target.copy_(value);
+        }
+    }
+
+    /// <summary>Closes the archive.</summary>
+    public void Dispose() => _zip.Dispose();
+}
