@@ -10,7 +10,7 @@ internal static class PlotCommon
     private static readonly IPalette Few = new ScottPlot.Palettes.Category10();
     private static readonly IPalette Many = new ScottPlot.Palettes.Tsitsulin();
 
-    /// <summary>Grey for negative labels, which the CLI uses for "no cluster" / noise.</summary>
+    /// <summary>Grey for negative labels, by convention "no cluster" (noise).</summary>
     public static readonly Color Unassigned = Color.FromHex("#9E9E9E");
 
     /// <summary>The colour of the <paramref name="index"/>-th cluster (in sorted label order) out of <paramref name="count"/>.</summary>

@@ -22,7 +22,7 @@ internal static class TrainingCurvePlot
     /// <summary>Writes the training curve PNG.</summary>
     /// <param name="path">Output file; its folder is created if needed.</param>
     /// <param name="points">Objective values in training order, each tagged with its phase name; within a phase
-    /// the k-th value is plotted at iteration k (1-based). Non-finite values are left out (a gap in the line).</param>
+    /// the k-th value is plotted at iteration k (1-based). Non-finite values are left out.</param>
     /// <param name="title">Plot title.</param>
     /// <exception cref="ArgumentException">No points, or a point with an empty phase name.</exception>
     public static void Write(string path, IReadOnlyList<(string Phase, double Objective)> points, string title)
@@ -81,6 +81,7 @@ internal static class TrainingCurvePlot
                 plot.XLabel("iteration / epoch");
                 plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
                 plot.YLabel("objective");
+                PlotCommon.ApplyFont(plot);
             }
             var (width, height) = ImageSize(phases.Count);
             multiplot.SavePng(file, width, height);
