@@ -1,4 +1,5 @@
 using System.Globalization;
+using DeepClustering.Data;
 using DeepClustering.Metrics;
 
 namespace DeepClustering.Cli.Plots;
@@ -19,6 +20,27 @@ internal static class ClusterPlots
     public const string ImagesFile = "images.png";
 
     /// <summary>
+    /// Writes the plots of a clustering of <paramref name="data"/>: scatter.png always; confusion.png when the
+    /// dataset has labels; training.png when <paramref name="training"/> has points; images.png when the dataset
+    /// has an image shape (colour images are shown as the mean of their channels). The data is read in place.
+    /// </summary>
+    /// <param name="directory">Output folder; created if needed.</param>
+    /// <param name="data">The clustered dataset.</param>
+    /// <param name="predicted">Predicted cluster of each row (length N).</param>
+    /// <param name="training">Objective per iteration/epoch tagged with its phase, or null.</param>
+    /// <param name="embedding">N × d points to scatter instead of the data (e.g. the latent codes), or null.</param>
+    /// <param name="title">Name of the run, put in every title; defaults to the dataset's name.</param>
+    /// <returns>Full paths of the files written, in the order above.</returns>
+    /// <exception cref="ArgumentException">Lengths or shapes that do not match.</exception>
+    public static IReadOnlyList<string> WriteAll(string directory, Dataset data, int[] predicted,
+        IReadOnlyList<(string Phase, double Objective)>? training = null, float[,]? embedding = null, string? title = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return WriteAll(directory, new PlotRows(data.Values, data.Rows, data.Columns), predicted, data.Labels?.ToArray(),
+            training, data.Image, embedding is null ? null : new PlotRows(embedding), title ?? data.Name);
+    }
+
+    /// <summary>
     /// Writes scatter.png always; confusion.png when <paramref name="truth"/> is given; training.png when
     /// <paramref name="training"/> has points; images.png when <paramref name="imageShape"/> is given.
     /// </summary>
@@ -27,7 +49,7 @@ internal static class ClusterPlots
     /// <param name="predicted">Predicted cluster of each point (length N).</param>
     /// <param name="truth">True class of each point, or null when the data has no labels.</param>
     /// <param name="training">Objective per iteration/epoch tagged with its phase, or null.</param>
-    /// <param name="imageShape">Image height and width when each row of <paramref name="data"/> is an image, else null.</param>
+    /// <param name="imageShape">Image height and width when each row of <paramref name="data"/> is a grey image, else null.</param>
     /// <param name="embedding">N × d points to scatter instead of <paramref name="data"/> (e.g. the latent codes), or null.</param>
     /// <param name="title">Name of the run, put in every title (e.g. "DEC on MNIST").</param>
     /// <returns>Full paths of the files written, in the order above.</returns>
@@ -36,17 +58,25 @@ internal static class ClusterPlots
         IReadOnlyList<(string Phase, double Objective)>? training = null, (int Height, int Width)? imageShape = null,
         float[,]? embedding = null, string title = "DeepClustering")
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         ArgumentNullException.ThrowIfNull(data);
+        return WriteAll(directory, new PlotRows(data), predicted, truth, training,
+            imageShape is { } shape ? new ImageShape(1, shape.Height, shape.Width) : null,
+            embedding is null ? null : new PlotRows(embedding), title);
+    }
+
+    private static IReadOnlyList<string> WriteAll(string directory, PlotRows data, int[] predicted, int[]? truth,
+        IReadOnlyList<(string Phase, double Objective)>? training, ImageShape? image, PlotRows? embedding, string title)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         ArgumentNullException.ThrowIfNull(predicted);
         ArgumentNullException.ThrowIfNull(title);
-        int n = data.GetLength(0);
+        int n = data.Count;
         if (predicted.Length != n)
             throw new ArgumentException($"predicted has {predicted.Length} entries but data has {n} rows; give one cluster per point.", nameof(predicted));
         if (truth is not null && truth.Length != n)
             throw new ArgumentException($"truth has {truth.Length} entries but data has {n} rows; give one class per point or none.", nameof(truth));
-        if (embedding is not null && embedding.GetLength(0) != n)
-            throw new ArgumentException($"embedding has {embedding.GetLength(0)} rows but data has {n}; embed every point or pass none.", nameof(embedding));
+        if (embedding is not null && embedding.Count != n)
+            throw new ArgumentException($"embedding has {embedding.Count} rows but data has {n}; embed every point or pass none.", nameof(embedding));
 
         string folder = Path.GetFullPath(directory);
         Directory.CreateDirectory(folder);
@@ -74,10 +104,10 @@ internal static class ClusterPlots
             written.Add(curve);
         }
 
-        if (imageShape is { } shape)
+        if (image is not null)
         {
             string images = Path.Combine(folder, ImagesFile);
-            ImageGridPlot.Write(images, data, shape.Height, shape.Width, predicted, $"{title}: samples per cluster");
+            ImageGridPlot.Write(images, data, image.Channels, image.Height, image.Width, predicted, $"{title}: samples per cluster");
             written.Add(images);
         }
         return written;

@@ -45,19 +45,40 @@ internal static class ImageGridPlot
         int perCluster = 10)
     {
         ArgumentNullException.ThrowIfNull(images);
+        Write(path, new PlotRows(images), 1, height, width, labels, title, perCluster);
+    }
+
+    /// <summary>Writes the image grid PNG for channels-first images (channels × height × width per row); colour
+    /// images are shown as the mean of their channels.</summary>
+    /// <param name="path">Output file; its folder is created if needed.</param>
+    /// <param name="images">N rows of channels·height·width values, channels first, any range.</param>
+    /// <param name="channels">Number of channels (1 for grey).</param>
+    /// <param name="height">Image height in pixels.</param>
+    /// <param name="width">Image width in pixels.</param>
+    /// <param name="labels">Cluster of each image (length N).</param>
+    /// <param name="title">Plot title.</param>
+    /// <param name="perCluster">Images shown per cluster (1–100), spread evenly over the cluster's members.</param>
+    /// <exception cref="ArgumentException">Empty data, a shape or length mismatch.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A non-positive size or <paramref name="perCluster"/> out of range.</exception>
+    public static void Write(string path, PlotRows images, int channels, int height, int width, IReadOnlyList<int> labels,
+        string title, int perCluster = 10)
+    {
+        ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentNullException.ThrowIfNull(title);
+        ArgumentOutOfRangeException.ThrowIfLessThan(channels, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(perCluster, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(perCluster, MaxPerCluster);
-        int n = images.GetLength(0), pixels = images.GetLength(1);
+        int n = images.Count, values = images.Columns;
         if (n == 0)
             throw new ArgumentException("images has no rows; there is nothing to show.", nameof(images));
-        if ((long)height * width != pixels)
-            throw new ArgumentException($"images has {pixels} columns but height x width is {height} x {width} = {(long)height * width}; give the image shape of the data.", nameof(images));
-        if (labels.Length != n)
-            throw new ArgumentException($"labels has {labels.Length} entries but images has {n} rows; give one label per image.", nameof(labels));
+        long expected = (long)channels * height * width;
+        if (expected != values)
+            throw new ArgumentException($"images has {values} columns but channels x height x width is {channels} x {height} x {width} = {expected}; give the image shape of the data.", nameof(images));
+        if (labels.Count != n)
+            throw new ArgumentException($"labels has {labels.Count} entries but images has {n} rows; give one label per image.", nameof(labels));
         string file = PlotCommon.PreparePath(path);
 
         var (clusters, counts) = PlotCommon.Distinct(labels);
@@ -77,7 +98,7 @@ internal static class ImageGridPlot
             for (int t = 0; t < take; t++)
             {
                 int image = list[(int)((long)t * list.Count / take)];
-                Paste(images, image, height, width, mosaic, k * (height + 1), t * (width + 1));
+                Paste(images[image], channels, height, width, mosaic, k * (height + 1), t * (width + 1));
             }
         }
 
@@ -103,26 +124,34 @@ internal static class ImageGridPlot
         PlotCommon.Save(plot, file, w, h);
     }
 
-    // Copies one image, scaled to [0, 1] by its own range, into the mosaic at (top, left). Non-finite pixels
-    // count as the image's minimum; a constant image is mid-grey.
-    private static void Paste(float[,] images, int image, int height, int width, double[,] mosaic, int top, int left)
+    // Copies one image (channel mean), scaled to [0, 1] by its own range, into the mosaic at (top, left).
+    // Non-finite values count as the image's minimum; a constant image is mid-grey.
+    private static void Paste(ReadOnlySpan<float> image, int channels, int height, int width, double[,] mosaic, int top, int left)
     {
-        double min = double.PositiveInfinity, max = double.NegativeInfinity;
-        for (int p = 0; p < height * width; p++)
+        int plane = height * width;
+        var grey = new double[plane];
+        var bad = new bool[plane];
+        for (int p = 0; p < plane; p++)
         {
-            double v = images[image, p];
-            if (double.IsFinite(v))
-            {
-                min = Math.Min(min, v);
-                max = Math.Max(max, v);
-            }
+            double sum = 0;
+            for (int c = 0; c < channels; c++)
+                sum += image[c * plane + p];
+            grey[p] = sum / channels;
+            bad[p] = !double.IsFinite(grey[p]);
         }
+        double min = double.PositiveInfinity, max = double.NegativeInfinity;
+        for (int p = 0; p < plane; p++)
+            if (!bad[p])
+            {
+                min = Math.Min(min, grey[p]);
+                max = Math.Max(max, grey[p]);
+            }
         double range = max - min;
         for (int y = 0; y < height; y++)
             for (int x = 0; x < width; x++)
             {
-                double v = images[image, y * width + x];
-                mosaic[top + y, left + x] = !(range > 0) ? 0.5 : double.IsFinite(v) ? (v - min) / range : 0;
+                int p = y * width + x;
+                mosaic[top + y, left + x] = !(range > 0) ? 0.5 : bad[p] ? 0 : (grey[p] - min) / range;
             }
     }
 }

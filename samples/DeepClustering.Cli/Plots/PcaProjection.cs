@@ -36,36 +36,42 @@ internal static class PcaProjection
     }
 
     /// <summary>Projects the given rows of <paramref name="points"/> (N × D) to 2-D.</summary>
-    public static Projection Project(float[,] points, int[] rows)
+    public static Projection Project(float[,] points, int[] rows) => Project(new PlotRows(points), rows);
+
+    /// <summary>Projects the given rows of <paramref name="data"/> (N × D, D ≥ 1) to 2-D.</summary>
+    public static Projection Project(PlotRows data, int[] rows)
     {
-        int m = rows.Length, d = points.GetLength(1);
+        int m = rows.Length, d = data.Columns;
         if (d == 1)
-        {
-            var x1 = rows.Select(r => (double)points[r, 0]).ToArray();
-            return new Projection(x1, new double[m], "x1", "");
-        }
+            return new Projection(rows.Select(r => (double)data[r][0]).ToArray(), new double[m], "x1", "");
         if (d == 2)
         {
-            return new Projection(rows.Select(r => (double)points[r, 0]).ToArray(),
-                                  rows.Select(r => (double)points[r, 1]).ToArray(), "x1", "x2");
+            return new Projection(rows.Select(r => (double)data[r][0]).ToArray(),
+                                  rows.Select(r => (double)data[r][1]).ToArray(), "x1", "x2");
         }
 
         // Centred copy in doubles, row-major.
         var x = new double[m * d];
         var mean = new double[d];
         foreach (int r in rows)
+        {
+            var row = data[r];
             for (int j = 0; j < d; j++)
-                mean[j] += points[r, j];
+                mean[j] += row[j];
+        }
         for (int j = 0; j < d; j++)
             mean[j] /= m;
         double total = 0;
         for (int i = 0; i < m; i++)
+        {
+            var row = data[rows[i]];
             for (int j = 0; j < d; j++)
             {
-                double v = points[rows[i], j] - mean[j];
+                double v = row[j] - mean[j];
                 x[i * d + j] = v;
                 total += v * v;
             }
+        }
 
         var q1 = new double[d];
         var q2 = new double[d];

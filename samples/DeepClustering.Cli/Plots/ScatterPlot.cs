@@ -17,29 +17,46 @@ internal static class ScatterPlot
     /// <summary>Height of the PNG in pixels.</summary>
     public const int Height = 750;
 
+    // The PCA works on a double copy of the sample; keep it under ~200 MB for very wide data.
+    private const long MaxSampleValues = 25_000_000;
+
+    /// <summary>Points drawn for N points of D dimensions: all up to <see cref="MaxPoints"/>, fewer for very wide data.</summary>
+    public static int SampleSize(int count, int dimensions)
+        => (int)Math.Min(count, Math.Clamp(MaxSampleValues / Math.Max(1, dimensions), 200, MaxPoints));
+
     /// <summary>Writes the scatter plot PNG.</summary>
     /// <param name="path">Output file; its folder is created if needed.</param>
     /// <param name="points">N × D points (D ≥ 1); D &gt; 2 is shown on its first two principal components.</param>
     /// <param name="labels">Cluster of each point (length N); negative labels are drawn grey as "none".</param>
     /// <param name="title">Plot title.</param>
-    /// <exception cref="ArgumentException">Empty points, a length mismatch, or non-finite coordinates.</exception>
+    /// <exception cref="ArgumentException">Empty points, a length mismatch, or non-finite coordinates among the drawn points.</exception>
     public static void Write(string path, float[,] points, int[] labels, string title)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        Write(path, new PlotRows(points), labels, title);
+    }
+
+    /// <inheritdoc cref="Write(string, float[,], int[], string)"/>
+    public static void Write(string path, PlotRows points, IReadOnlyList<int> labels, string title)
     {
         ArgumentNullException.ThrowIfNull(points);
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentNullException.ThrowIfNull(title);
-        int n = points.GetLength(0), d = points.GetLength(1);
+        int n = points.Count, d = points.Columns;
         if (n == 0 || d == 0)
             throw new ArgumentException($"points is {n} x {d}; it needs at least one row and one column.", nameof(points));
-        if (labels.Length != n)
-            throw new ArgumentException($"labels has {labels.Length} entries but points has {n} rows; give one label per point.", nameof(labels));
-        for (int i = 0; i < n; i++)
+        if (labels.Count != n)
+            throw new ArgumentException($"labels has {labels.Count} entries but points has {n} rows; give one label per point.", nameof(labels));
+        int[] rows = PcaProjection.Subsample(n, SampleSize(n, d));
+        foreach (int r in rows)
+        {
+            var row = points[r];
             for (int j = 0; j < d; j++)
-                if (!float.IsFinite(points[i, j]))
-                    throw new ArgumentException($"points[{i}, {j}] is {points[i, j]}; only finite coordinates can be plotted.", nameof(points));
+                if (!float.IsFinite(row[j]))
+                    throw new ArgumentException($"points[{r}, {j}] is {row[j]}; only finite coordinates can be plotted.", nameof(points));
+        }
         string file = PlotCommon.PreparePath(path);
 
-        int[] rows = PcaProjection.Subsample(n, MaxPoints);
         Projection projection = PcaProjection.Project(points, rows);
         var (clusters, counts) = PlotCommon.Distinct(labels);
         var byCluster = clusters.ToDictionary(c => c, _ => new List<int>());

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using DeepClustering.Cli.Plots;
+using DeepClustering.Data;
 using DeepClustering.Metrics;
 
 namespace DeepClustering.Tests.Cli;
@@ -322,6 +323,37 @@ public sealed class PlotTests : IDisposable
             () => ClusterPlots.WriteAll(_folder, data, labels, embedding: new float[3, 2])).ParamName);
         Assert.Equal("truth", Assert.Throws<ArgumentException>(
             () => ClusterPlots.WriteAll(_folder, data, labels, truth: [1, 2])).ParamName);
+    }
+
+    [Fact]
+    public void WriteAllFromDatasetReadsLabelsImageShapeAndName()
+    {
+        // 3-channel 4 × 5 images: the grid shows their channel mean.
+        const int channels = 3, height = 4, width = 5;
+        var (values, truth) = Blobs(8, 3, channels * height * width);
+        var data = Dataset.FromArray(values, truth, "tiny-rgb", new ImageShape(channels, height, width));
+        int[] predicted = truth.Select(t => 2 - t).ToArray();
+        var written = ClusterPlots.WriteAll(Path.Combine(_folder, "ds"), data, predicted);
+        Assert.Equal(["scatter.png", "confusion.png", "images.png"], written.Select(Path.GetFileName));
+        var (iw, ih) = ImageGridPlot.ImageSize(3, height, width, 10);
+        AssertPng(written[2], iw, ih);
+
+        var unlabelled = Dataset.FromArray(values, name: "tabular");
+        written = ClusterPlots.WriteAll(Path.Combine(_folder, "ds2"), unlabelled, predicted, training: [("em", -1.0)]);
+        Assert.Equal(["scatter.png", "training.png"], written.Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void PlotRowsGivesTheSameRowsForArrayAndBuffer()
+    {
+        float[,] array = { { 1, 2, 3 }, { 4, 5, 6 } };
+        var fromArray = new PlotRows(array);
+        var fromBuffer = new PlotRows(new float[] { 1, 2, 3, 4, 5, 6 }, 2, 3);
+        Assert.Equal((2, 3), (fromArray.Count, fromArray.Columns));
+        Assert.Equal([4f, 5f, 6f], fromArray[1].ToArray());
+        Assert.Equal(fromArray[1].ToArray(), fromBuffer[1].ToArray());
+        Assert.Throws<ArgumentOutOfRangeException>(() => fromArray[2].ToArray());
+        Assert.Throws<ArgumentException>(() => new PlotRows(new float[5], 2, 3));
     }
 
     private static double Correlation(double[] x, double[] y)
