@@ -5,9 +5,9 @@ using Spectre.Console;
 namespace DeepClustering.Cli;
 
 /// <summary>
-/// Shows training progress on stderr (stdout stays clean for results): phase, iteration, objective and cluster
-/// sizes, throttled to a few updates a second. Synchronous, unlike <see cref="Progress{T}"/>, so lines never
-/// arrive after the result.
+/// Records every progress report (for the training-curve plot) and, unless quiet, shows progress on stderr (stdout
+/// stays clean for results): phase, iteration, objective and cluster sizes, throttled to about one line a second.
+/// Synchronous, unlike <see cref="Progress{T}"/>, so lines never arrive after the result.
 /// </summary>
 internal sealed class ProgressReporter : IProgress<TrainingProgress>, IDisposable
 {
@@ -15,12 +15,20 @@ internal sealed class ProgressReporter : IProgress<TrainingProgress>, IDisposabl
     private readonly Stopwatch _since = Stopwatch.StartNew();
     private readonly string _model;
     private TrainingProgress? _last;
+    private readonly bool _show;
+    private readonly List<(string Phase, double Objective)> _curve = [];
     private TimeSpan _lastShown = TimeSpan.FromSeconds(-10);
 
-    public ProgressReporter(string model) => _model = model;
+    public ProgressReporter(string model, bool show) => (_model, _show) = (model, show);
+
+    /// <summary>Objective per reported iteration, by phase (reports without a finite objective are skipped).</summary>
+    public IReadOnlyList<(string Phase, double Objective)> Curve => _curve;
 
     public void Report(TrainingProgress value)
     {
+        if (value.Phase is TrainingPhase.Pretraining or TrainingPhase.Training && double.IsFinite(value.Objective))
+            _curve.Add((value.Phase.ToString(), value.Objective));
+        if (!_show) return;
         bool phaseChanged = _last is null || _last.Phase != value.Phase;
         _last = value;
         if (!phaseChanged && value.Message is null && _since.Elapsed - _lastShown < TimeSpan.FromSeconds(1)) return;
@@ -28,7 +36,7 @@ internal sealed class ProgressReporter : IProgress<TrainingProgress>, IDisposabl
         Show(value);
     }
 
-    public void Complete() { if (_last is { } l) Show(l); }
+    public void Complete() { if (_show && _last is { } l) Show(l); }
 
     private void Show(TrainingProgress p)
     {

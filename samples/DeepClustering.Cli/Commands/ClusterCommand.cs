@@ -15,7 +15,7 @@ internal static class ClusterCommand
         var model = new Option<string>("--model") { Description = "Model: " + string.Join(", ", ModelCatalog.Entries.Select(e => e.Name)) + ".", DefaultValueFactory = _ => "kmeans" };
         var json = new Option<bool>("--json") { Description = "Print exactly one JSON line with the results (no other stdout output)." };
         var quiet = new Option<bool>("--quiet") { Description = "No progress display." };
-        var output = new Option<string?>("--out") { Description = "Directory to write labels.csv and metrics.json into." };
+        var output = new Option<string?>("--out") { Description = "Directory to write labels.csv, metrics.json and PNG plots (scatter, confusion, training curve, image grid) into." };
         var saveModel = new Option<string?>("--save-model") { Description = "Write the fitted model to this file (load it with `predict --model-file`)." };
         var settings = new ModelSettingOptions();
 
@@ -33,14 +33,19 @@ internal static class ClusterCommand
             var estimator = entry.Create(s, dataset);
 
             var clock = Stopwatch.StartNew();
-            using var reporter = isQuiet ? null : new ProgressReporter(entry.Name);
+            using var reporter = new ProgressReporter(entry.Name, show: !isQuiet);
             using var fitted = estimator.Fit(dataset, reporter);
             var predicted = fitted.Predict(dataset);
             clock.Stop();
-            reporter?.Complete();
+            reporter.Complete();
 
             var result = RunResult.Create(entry.Name, dataset, fitted, predicted, clock.Elapsed.TotalSeconds, s.Seed);
-            if (parse.GetValue(output) is { } dir) result.WriteTo(dir, predicted);
+            if (parse.GetValue(output) is { } dir)
+            {
+                result.WriteTo(dir, predicted);
+                var embedding = fitted is IEmbeddingModel deep ? deep.Embed(dataset) : null;
+                Plots.ClusterPlots.WriteAll(dir, dataset, predicted, reporter.Curve, embedding, $"{entry.Name} on {dataset.Name}");
+            }
             if (parse.GetValue(saveModel) is { } path) using (var f = File.Create(path)) fitted.Save(f);
             if (asJson) Console.WriteLine(result.ToJson());
             else result.PrintTable();
