@@ -280,12 +280,17 @@ public abstract class MixtureEstimatorBase<TOptions, TParameters, TModel> : IClu
         return Initialize(context, stats);
     }
 
-    /// <summary>Responsibilities that put component j on seed row j only (scikit-learn's one-hot seed responsibilities).</summary>
+    /// <summary>
+    /// Responsibilities that put component j on seed row j only (scikit-learn's one-hot seed responsibilities).
+    /// Done in double precision: the resulting covariances are exactly the regularisation, which float32
+    /// rounding of x² − 2x·x + x² could push below zero.
+    /// </summary>
     private static void AddSeedRows(MixtureStatistics stats, Tensor rows, int k, MixtureData data)
     {
         using var scope = NewDisposeScope();
-        using var chunk = new RowChunk(GaussianMath.Augment(data.Covariance, rows), data.Features, 0, ownsAugmented: true);
-        stats.Add(chunk, eye(k, dtype: data.Dtype, device: data.Device));
+        var rows64 = rows.to(ScalarType.Float64);
+        using var chunk = new RowChunk(GaussianMath.Augment(data.Covariance, rows64), data.Features, 0, ownsAugmented: true);
+        stats.Add(chunk, eye(k, dtype: ScalarType.Float64, device: data.Device));
     }
 
     /// <summary>One E-step pass: responsibilities per chunk, accumulated into statistics (and optionally labels and sizes).</summary>
