@@ -60,6 +60,27 @@ public abstract class MixtureEstimatorBase<TOptions, TParameters, TModel> : IClu
         return Run(source, progress, cancellationToken, wantLabels: false).Model;
     }
 
+    /// <summary>
+    /// Streaming fit: rows are read from <paramref name="source"/> chunk by chunk on every pass (one pass per EM
+    /// iteration), so data larger than memory are fitted with the same engine and peak memory does not depend on
+    /// the row count. k-means and k-means++ initialisation seed on a uniform sample of at most 100,000 rows.
+    /// </summary>
+    public TModel Fit(IRowChunkSource source, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        Options.Validate();
+        ArgumentNullException.ThrowIfNull(source);
+        if (source.Columns < 1) throw new ArgumentException($"{source.Name} has no columns.", nameof(source));
+        if (source.Rows < MinimumRows)
+            throw new ArgumentException($"{source.Name} has {source.Rows} rows but {MinimumRowsReason}; supply more rows or lower the number of clusters.", nameof(source));
+        var device = DeviceResolver.Resolve(Options.Device);
+        int chunkRows = ChunkRows(source.Columns);
+        using var data = StreamMixtureData.Create(source, Options.Covariance, WorkingType, device, chunkRows, cancellationToken);
+        return Run(data, progress, cancellationToken, wantLabels: false).Model;
+    }
+
+    private int ChunkRows(int features) =>
+        Options.ChunkSize ?? GaussianMath.DefaultChunkRows(Options.Covariance, Options.Components, features, WorkingType == ScalarType.Float64 ? 8 : 4);
+
     private (TModel Model, int[]? Labels) FitPredictCore(Dataset data, IProgress<TrainingProgress>? progress, CancellationToken ct, bool wantLabels)
     {
         Options.Validate();
@@ -135,7 +156,7 @@ public abstract class MixtureEstimatorBase<TOptions, TParameters, TModel> : IClu
     {
         var watch = Stopwatch.StartNew();
         int k = Options.Components;
-        int chunkRows = Options.ChunkSize ?? GaussianMath.DefaultChunkRows(Options.Covariance, k, data.Features, WorkingType == ScalarType.Float64 ? 8 : 4);
+        int chunkRows = ChunkRows(data.Features);
         var context = new MixtureContext(data, k, chunkRows);
         CheckParameters(context);
         using var rng = new RandomSource(Options.Seed);
