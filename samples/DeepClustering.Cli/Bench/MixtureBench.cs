@@ -10,7 +10,7 @@ namespace DeepClustering.Cli.Bench;
 
 /// <summary>
 /// Speed benchmarks of the EM engine, independent of the CLI framework:
-/// <c>bench gmm --data FILE.npy --k K --covariance full|diag|spherical|tied --iterations I --seed S [--dtype float32|float64] [--device cpu|cuda] [--chunk ROWS] [--init kmeans|kmeans++|random|random-from-data] [--json]</c>
+/// <c>bench gmm --data FILE.npy --k K --covariance full|diag|spherical|tied --iterations I --seed S [--dtype float32|float64] [--device cpu|cuda] [--chunk ROWS] [--init kmeans|kmeans++|random|random-from-data] [--threads N] [--json]</c>
 /// and <c>bench kmeans --data FILE.npy --k K --iterations I --seed S [--dtype ...] [--device ...] [--json]</c>.
 /// Fits run exactly I iterations (tolerance 0; k-means may stop earlier when no label changes, as scikit-learn).
 /// ms_per_iteration is the whole fit time (initialisation included, as /work/shared/bench/peer_gmm.py) divided by
@@ -30,6 +30,7 @@ public static class MixtureBench
             return 2;
         }
         var opts = Parse(args.Skip(1).ToList());
+        if (opts.TryGetValue("threads", out var threads)) torch.set_num_threads(int.Parse(threads, CultureInfo.InvariantCulture));
         var result = args[0] == "gmm" ? RunGmm(opts) : RunKMeans(opts);
         if (opts.ContainsKey("json")) output.WriteLine(JsonSerializer.Serialize(result));
         else foreach (var (k, v) in result) output.WriteLine($"{k}: {Convert.ToString(v, CultureInfo.InvariantCulture)}");
@@ -118,6 +119,7 @@ public static class MixtureBench
             ["em_ms_per_iteration"] = Math.Round(timer.MillisecondsPerIteration, 3),
             ["iterations"] = summary.Iterations,
             ["fit_seconds"] = Math.Round(watch.Elapsed.TotalSeconds, 3),
+            ["process_cpu_seconds"] = Math.Round(self.TotalProcessorTime.TotalSeconds, 3),
             ["peak_working_set_mb"] = Math.Round(self.PeakWorkingSet64 / 1048576.0, 1),
             ["n"] = x.shape[0],
             ["d"] = x.shape[1],

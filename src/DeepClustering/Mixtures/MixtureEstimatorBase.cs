@@ -314,6 +314,19 @@ public abstract class MixtureEstimatorBase<TOptions, TParameters, TModel> : IClu
         stats.Add(chunk, eye(k, dtype: ScalarType.Float64, device: data.Device));
     }
 
+    /// <summary>
+    /// Hard cluster sizes from unnormalised responsibilities exp(w − max): each row's largest entry is exactly
+    /// exp(0) = 1, so counting ones per column is an arg-max count without the (slower) arg-max. Exact ties,
+    /// which practically never occur, count in each tied cluster.
+    /// </summary>
+    private static void CountHardSizes(Tensor unnormalised, Tensor? sizes)
+    {
+        if (sizes is null) return;
+        using var ones = unnormalised.eq(1.0);
+        using var count = ones.sum(dim: 0, type: ScalarType.Int64);
+        sizes.add_(count);
+    }
+
     /// <summary>One E-step pass: responsibilities per chunk, accumulated into statistics (and optionally labels and sizes).</summary>
     private MixtureStatistics EStep(TParameters parameters, MixtureData data, MixtureContext context, bool countSizes, Tensor? labelsOut,
         CancellationToken ct, out long[]? sizes)
@@ -338,6 +351,7 @@ public abstract class MixtureEstimatorBase<TOptions, TParameters, TModel> : IClu
                     if (entropy)
                     {
                         var e = w.exp();
+                        CountHardSizes(e, sizeTensor);
                         var s = e.sum(dim: 1, keepdim: true);
                         logS = s.log();
                         var logResp = w.sub_(logS);
@@ -347,17 +361,13 @@ public abstract class MixtureEstimatorBase<TOptions, TParameters, TModel> : IClu
                     else
                     {
                         resp = w.exp_();
+                        CountHardSizes(resp, sizeTensor);
                         var s = resp.sum(dim: 1, keepdim: true);
                         logS = s.log();
                         resp.div_(s);
                     }
                     stats.Add(chunk, resp, (max + logS).sum(type: ScalarType.Float64), entropy ? rlr : null);
-                    if (sizeTensor is not null || labelsOut is not null)
-                    {
-                        var labels = resp.argmax(1);
-                        sizeTensor?.add_(labels.bincount(null, k));
-                        labelsOut?.narrow(0, chunk.Start, chunk.Rows).copy_(labels);
-                    }
+                    labelsOut?.narrow(0, chunk.Start, chunk.Rows).copy_(resp.argmax(1));
                 }
         }
         catch
