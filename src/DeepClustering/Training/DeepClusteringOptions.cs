@@ -1,0 +1,166 @@
+using System.Text.Json.Serialization;
+using DeepClustering.Core;
+using DeepClustering.Data;
+using DeepClustering.Networks;
+
+namespace DeepClustering.Training;
+
+/// <summary>How the clustering state of a deep model is first set from the pretrained codes.</summary>
+public enum InitialClusteringKind
+{
+    /// <summary>k-means (k-means++ seeding, several restarts) on the latent codes.</summary>
+    KMeans,
+    /// <summary>A diagonal-covariance Gaussian mixture on the latent codes.</summary>
+    GaussianMixture,
+}
+
+/// <summary>What a fit does when one cluster takes (almost) every row.</summary>
+public enum CollapseBehavior
+{
+    /// <summary>Report it (progress message, <see cref="FitSummary.Warnings"/>, log) and go on.</summary>
+    Warn,
+    /// <summary>Stop with a <see cref="ClusteringNumericsException"/>.</summary>
+    Throw,
+}
+
+/// <summary>
+/// Options shared by every deep clustering model: network, pretraining, initial clustering, joint training and
+/// collapse detection. Models derive their own record and add their loss weights.
+/// </summary>
+public abstract record DeepClusteringOptions : ClusteringOptions
+{
+    /// <summary>Number of clusters K.</summary>
+    public int Clusters { get; init; } = 10;
+
+    /// <summary>Width of the latent code; null means max(2, min(10, <see cref="Clusters"/>)) (10 for MNIST).</summary>
+    public int? LatentSize { get; init; }
+
+    /// <summary>
+    /// MLP: encoder hidden widths (the decoder mirrors them); convolutional: channels. Null picks the default for
+    /// the input width: 500-500-2000 (DEC) for 100 or more features, 128-64 for 32..99, 64-64 below.
+    /// </summary>
+    public IReadOnlyList<int>? HiddenSizes { get; init; }
+
+    /// <summary>MLP (any data) or convolutional (image datasets).</summary>
+    public NetworkKind Network { get; init; } = NetworkKind.Mlp;
+
+    /// <summary>Hidden activation.</summary>
+    public ActivationKind Activation { get; init; } = ActivationKind.ReLU;
+
+    /// <summary>Glorot-uniform weights and zero biases (true) or PyTorch's default initialisation (false).</summary>
+    public bool GlorotInit { get; init; } = true;
+
+    /// <summary>Pass the code through tanh (bounded codes).</summary>
+    public bool TanhBottleneck { get; init; }
+
+    /// <summary>
+    /// Input scaling, fitted on the training data and stored with the network. Null (default): images (datasets
+    /// with an ImageShape) are used as given, tabular data are standardised.
+    /// </summary>
+    public ScalerKind? Scaler { get; init; }
+
+    /// <summary>Mini-batch size of pretraining and joint training.</summary>
+    public int BatchSize { get; init; } = 256;
+
+    /// <summary>Autoencoder pretraining epochs (0: start from random weights; ignored with a pretrained autoencoder).</summary>
+    public int PretrainEpochs { get; init; } = 50;
+
+    /// <summary>Adam learning rate of pretraining.</summary>
+    public double PretrainLearningRate { get; init; } = 1e-3;
+
+    /// <summary>Learning-rate schedule of pretraining.</summary>
+    public LearningRateSchedule PretrainSchedule { get; init; } = LearningRateSchedule.None;
+
+    /// <summary>Denoising corruption during pretraining.</summary>
+    public NoiseKind PretrainNoise { get; init; } = NoiseKind.None;
+
+    /// <summary>Gaussian noise standard deviation or masked fraction of <see cref="PretrainNoise"/>.</summary>
+    public double PretrainNoiseLevel { get; init; } = 0.2;
+
+    /// <summary>L2 weight decay of pretraining and joint training.</summary>
+    public double WeightDecay { get; init; }
+
+    /// <summary>Joint-training epochs (network and clustering objective together).</summary>
+    public int Epochs { get; init; } = 50;
+
+    /// <summary>Adam learning rate of joint training.</summary>
+    public double LearningRate { get; init; } = 1e-4;
+
+    /// <summary>
+    /// A pretrained autoencoder to start from instead of pretraining (its architecture and scaler then replace the
+    /// network and scaler options). The model fine-tunes a copy; the object is not changed or disposed. Not saved
+    /// with the options.
+    /// </summary>
+    [JsonIgnore]
+    public Autoencoder? PretrainedAutoencoder { get; init; }
+
+    /// <summary>Clustering of the pretrained codes that initialises the model's clustering state.</summary>
+    public InitialClusteringKind InitialClustering { get; init; } = InitialClusteringKind.KMeans;
+
+    /// <summary>Restarts of the initial clustering (best objective kept).</summary>
+    public int InitialClusteringRestarts { get; init; } = 10;
+
+    /// <summary>Share of all rows in the largest cluster from which a fit counts as collapsed.</summary>
+    public double CollapseThreshold { get; init; } = 0.95;
+
+    /// <summary>Whether a collapse only warns or stops the fit.</summary>
+    public CollapseBehavior OnCollapse { get; init; } = CollapseBehavior.Warn;
+
+    /// <summary>The latent width actually used.</summary>
+    public int ResolvedLatentSize => LatentSize ?? Math.Max(2, Math.Min(10, Clusters));
+
+    /// <inheritdoc />
+    public override void Validate()
+    {
+        base.Validate();
+        OptionCheck.InRange(nameof(Clusters), Clusters, 1, 100_000);
+        if (LatentSize is int d) OptionCheck.InRange(nameof(LatentSize), d, 1, AutoencoderArchitecture.MaxWidth);
+        if (HiddenSizes is not null)
+        {
+            if (HiddenSizes.Count > 16) throw new ArgumentOutOfRangeException(nameof(HiddenSizes), HiddenSizes.Count, "HiddenSizes may list at most 16 layers.");
+            foreach (var h in HiddenSizes) OptionCheck.InRange(nameof(HiddenSizes), h, 1, AutoencoderArchitecture.MaxWidth);
+        }
+        OptionCheck.Defined(nameof(Network), Network);
+        OptionCheck.Defined(nameof(Activation), Activation);
+        if (Scaler is ScalerKind s) OptionCheck.Defined(nameof(Scaler), s);
+        OptionCheck.InRange(nameof(PretrainEpochs), PretrainEpochs, 0);
+        PretrainSettings.Check(nameof(BatchSize), BatchSize, nameof(PretrainLearningRate), PretrainLearningRate,
+            nameof(PretrainSchedule), PretrainSchedule, nameof(PretrainSchedule), null, nameof(PretrainSchedule), 0.1,
+            nameof(PretrainNoise), PretrainNoise, nameof(PretrainNoiseLevel), PretrainNoiseLevel, nameof(WeightDecay), WeightDecay);
+        OptionCheck.InRange(nameof(Epochs), Epochs, 0);
+        OptionCheck.GreaterThan(nameof(LearningRate), LearningRate, 0);
+        OptionCheck.InRange(nameof(LearningRate), LearningRate, 0, 10);
+        OptionCheck.Defined(nameof(InitialClustering), InitialClustering);
+        OptionCheck.InRange(nameof(InitialClusteringRestarts), InitialClusteringRestarts, 1, 1000);
+        OptionCheck.InRange(nameof(CollapseThreshold), CollapseThreshold, 0.01, 1);
+        OptionCheck.Defined(nameof(OnCollapse), OnCollapse);
+    }
+
+    /// <summary>The pretraining settings these options describe.</summary>
+    internal PretrainSettings ToPretrainSettings() => new(PretrainEpochs, BatchSize, PretrainLearningRate, PretrainSchedule, null, 0.1,
+        PretrainNoise, PretrainNoiseLevel, WeightDecay, nameof(PretrainLearningRate));
+
+    /// <summary>
+    /// Equivalent <see cref="AutoencoderTrainerOptions"/>, to pretrain an autoencoder once with exactly the settings
+    /// a deep model would use and then share it between models.
+    /// </summary>
+    public AutoencoderTrainerOptions ToAutoencoderTrainerOptions() => new()
+    {
+        Seed = Seed,
+        Device = Device,
+        Network = Network,
+        LatentSize = ResolvedLatentSize,
+        HiddenSizes = HiddenSizes,
+        Activation = Activation,
+        GlorotInit = GlorotInit,
+        TanhBottleneck = TanhBottleneck,
+        Scaler = Scaler,
+        Epochs = Math.Max(1, PretrainEpochs),
+        BatchSize = BatchSize,
+        LearningRate = PretrainLearningRate,
+        Schedule = PretrainSchedule,
+        Noise = PretrainNoise,
+        NoiseLevel = PretrainNoiseLevel,
+        WeightDecay = WeightDecay,
+    };
+}
