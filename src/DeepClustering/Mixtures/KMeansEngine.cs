@@ -21,7 +21,7 @@ internal sealed class KMeansRun : IDisposable
 
 /// <summary>
 /// k-means on an in-memory tensor: greedy k-means++ seeding (D² sampling) and Lloyd iterations as chunked
-/// tensor ops (‖x‖² + ‖c‖² − 2 x·c via <c>addmm</c>, sums via a one-hot product), with scikit-learn's stopping
+/// tensor ops (‖x‖² + ‖c‖² − 2 x·c via <c>addmm</c>, sums via <c>index_add_</c>), with scikit-learn's stopping
 /// rules and empty clusters re-seeded at the points farthest from their centres. Works on CPU or CUDA alike.
 /// </summary>
 internal static class KMeansEngine
@@ -33,7 +33,11 @@ internal static class KMeansEngine
     }
 
     /// <summary>Squared row norms (N), same dtype as x.</summary>
-    public static Tensor RowNorms(Tensor x) => x.square().sum(dim: 1);
+    public static Tensor RowNorms(Tensor x)
+    {
+        using var sq = x.mul(x);
+        return sq.sum(dim: 1);
+    }
 
     /// <summary>Greedy k-means++: returns the indices of the K seeds (scikit-learn's <c>_kmeans_plusplus</c>).</summary>
     public static long[] SeedPlusPlus(Tensor x, Tensor xx, int k, Random random, int chunkRows, CancellationToken ct)
@@ -87,8 +91,8 @@ internal static class KMeansEngine
         {
             long len = Math.Min(chunkRows, n - s);
             var xc = x.narrow(0, s, len);
-            var d = (pp + xx.narrow(0, s, len).unsqueeze(0)).addmm_(points, xc.t(), beta: 1, alpha: -2);
-            parts.Add(d.clamp_min_(0));
+            var d = pp.add(xx.narrow(0, s, len).unsqueeze(0), Scalars.One).addmm_(points, xc.t(), beta: 1, alpha: -2);
+            parts.Add(d.clamp_min_(Scalars.Zero));
         }
         return (parts.Count == 1 ? parts[0] : cat(parts, 1)).MoveToOuterDisposeScope();
     }
@@ -108,9 +112,9 @@ internal static class KMeansEngine
             using var inner = NewDisposeScope();
             long len = Math.Min(chunkRows, n - s);
             var d = cc.addmm(x.narrow(0, s, len), ct_, beta: 1, alpha: -2);                      // ‖c‖² − 2x·c
-            var (minv, arg) = d.min(1);
-            labels.narrow(0, s, len).copy_(arg);
-            dist.narrow(0, s, len).copy_((minv + xx.narrow(0, s, len)).clamp_min_(0));
+            var arg = d.argmin(1, keepdim: true);
+            labels.narrow(0, s, len).copy_(arg.squeeze(1));
+            dist.narrow(0, s, len).copy_(d.gather(1, arg).squeeze(1).add_(xx.narrow(0, s, len), Scalars.One).clamp_min_(Scalars.Zero));
         }
         return (labels.MoveToOuterDisposeScope(), dist.MoveToOuterDisposeScope());
     }
@@ -148,14 +152,15 @@ internal static class KMeansEngine
                 long len = Math.Min(chunkRows, n - s);
                 var xc = x.narrow(0, s, len);
                 var d = cc.addmm(xc, ctT, beta: 1, alpha: -2);
-                var (minv, arg) = d.min(1);
-                var di = (minv + xx.narrow(0, s, len)).clamp_min_(0);
-                labels.narrow(0, s, len).copy_(arg);
+                var arg = d.argmin(1, keepdim: true);                                     // n x 1
+                var di = d.gather(1, arg).squeeze(1).add_(xx.narrow(0, s, len), Scalars.One).clamp_min_(Scalars.Zero);
+                labels.narrow(0, s, len).copy_(arg.squeeze(1));
                 dist.narrow(0, s, len).copy_(di);
-                var onehot = nn.functional.one_hot(arg, k).to(x.dtype);
-                sums.add_(onehot.t().matmul(xc).to(f64));
-                counts.add_(onehot.sum(dim: 0, type: f64));
-                inertia.add_(di.sum(type: f64));
+                var lab = arg.squeeze(1);
+                // Per-chunk sums in the working dtype (bounded rounding), accumulated across chunks in double.
+                sums.add_(zeros(k, x.shape[1], dtype: x.dtype, device: x.device).index_add_(0, lab, xc, Scalars.One).to(f64), Scalars.One);
+                counts.add_(lab.bincount(null, k).to(f64), Scalars.One);
+                inertia.add_(di.sum(type: f64), Scalars.One);
             }
             double inertiaValue = inertia.item<double>();
             history.Add(inertiaValue);
