@@ -21,15 +21,16 @@ internal sealed class KMeansRun : IDisposable
 
 /// <summary>
 /// k-means on an in-memory tensor: greedy k-means++ seeding (D² sampling) and Lloyd iterations as chunked
-/// tensor ops (‖x‖² + ‖c‖² − 2 x·c via <c>addmm</c>, sums via <c>index_add_</c>), with scikit-learn's stopping
+/// tensor ops (‖x‖² + ‖c‖² − 2 x·c via <c>addmm</c>, sums via a one-hot product), with scikit-learn's stopping
 /// rules and empty clusters re-seeded at the points farthest from their centres. Works on CPU or CUDA alike.
 /// </summary>
 internal static class KMeansEngine
 {
+    /// <summary>Rows per chunk: about 1 MB of K x n temporaries (cache-resident), between 256 and 65,536 rows.</summary>
     public static int DefaultChunkRows(int clusters, int features, int elementBytes)
     {
-        long perRow = 2L * clusters + features + 4;
-        return (int)Math.Clamp((16L << 20) / (perRow * elementBytes), 256, 65536);
+        long perRow = 3L * clusters + 2;
+        return (int)Math.Clamp((1L << 20) / (perRow * elementBytes), 256, 65536);
     }
 
     /// <summary>Squared row norms (N), same dtype as x.</summary>
@@ -128,7 +129,6 @@ internal static class KMeansEngine
         int k = (int)initialCenters.shape[0];
         var f64 = ScalarType.Float64;
         var centers = initialCenters.clone();
-        Tensor? labelsOld = null;
         var history = new List<double>();
         var warnings = new List<string>();
         int reseeded = 0, iterations = 0;
@@ -137,32 +137,31 @@ internal static class KMeansEngine
         {
             iterations = it;
             using var scope = NewDisposeScope();
-            // Assignment with the current centres, accumulating the sums for the new ones in the same pass.
-            var cc = centers.square().sum(dim: 1).unsqueeze(0);
-            var ctT = centers.t();
-            var labels = empty(n, dtype: ScalarType.Int64, device: x.device);
+            // Assignment with the current centres, accumulating the sums for the new ones in the same pass. The
+            // distances are laid out K x n so the minimum over centres is a fast vectorised reduction; the
+            // assignment is the one-hot mask of that minimum (a true arg-min is taken only where a row ties).
+            var ccT = centers.square().sum(dim: 1, keepdim: true);                         // K x 1
             var dist = empty(n, dtype: x.dtype, device: x.device);
             var sums = zeros(k, x.shape[1], dtype: f64, device: x.device);
             var counts = zeros(k, dtype: f64, device: x.device);
-            var inertia = zeros(Array.Empty<long>(), dtype: f64, device: x.device);
             for (long s = 0; s < n; s += chunkRows)
             {
                 ct.ThrowIfCancellationRequested();
                 using var inner = NewDisposeScope();
                 long len = Math.Min(chunkRows, n - s);
                 var xc = x.narrow(0, s, len);
-                var d = cc.addmm(xc, ctT, beta: 1, alpha: -2);
-                var arg = d.argmin(1, keepdim: true);                                     // n x 1
-                var di = d.gather(1, arg).squeeze(1).add_(xx.narrow(0, s, len), Scalars.One).clamp_min_(Scalars.Zero);
-                labels.narrow(0, s, len).copy_(arg.squeeze(1));
-                dist.narrow(0, s, len).copy_(di);
-                var lab = arg.squeeze(1);
+                var d = ccT.addmm(centers, xc.t(), beta: 1, alpha: -2);                   // ‖c‖² − 2 c·x, K x n
+                var minv = d.amin(new long[] { 0 }, keepdim: true);                       // 1 x n
+                var onehot = d.eq(minv).to(x.dtype);
+                if (onehot.sum(dim: 0).max().to(f64).item<double>() > 1.5)
+                    onehot = zeros(k, len, dtype: x.dtype, device: x.device)
+                        .scatter_(0, d.argmin(0, keepdim: true), ones(1, len, dtype: x.dtype, device: x.device));
+                dist.narrow(0, s, len).copy_(minv.squeeze(0).add_(xx.narrow(0, s, len), Scalars.One).clamp_min_(Scalars.Zero));
                 // Per-chunk sums in the working dtype (bounded rounding), accumulated across chunks in double.
-                sums.add_(zeros(k, x.shape[1], dtype: x.dtype, device: x.device).index_add_(0, lab, xc, Scalars.One).to(f64), Scalars.One);
-                counts.add_(lab.bincount(null, k).to(f64), Scalars.One);
-                inertia.add_(di.sum(type: f64), Scalars.One);
+                sums.add_(onehot.matmul(xc).to(f64), Scalars.One);
+                counts.add_(onehot.sum(dim: 1, type: f64), Scalars.One);
             }
-            double inertiaValue = inertia.item<double>();
+            double inertiaValue = dist.sum(type: f64).item<double>();
             history.Add(inertiaValue);
             var countsCpu = counts.cpu().data<double>().ToArray();
             var empties = Enumerable.Range(0, k).Where(j => countsCpu[j] == 0).ToArray();
@@ -170,10 +169,12 @@ internal static class KMeansEngine
             {
                 // Re-seed each empty cluster at one of the points farthest from their centres, taken out of its old cluster.
                 var far = dist.topk(empties.Length).indexes.cpu().data<long>().ToArray();
-                var labelsCpu = labels.index_select(0, tensor(far, device: x.device)).cpu().data<long>().ToArray();
+                using var farRows = x.index_select(0, tensor(far, device: x.device));
+                var (farLabels, _) = Assign(farRows, RowNorms(farRows), centers, chunkRows, ct);
+                var labelsCpu = farLabels.cpu().data<long>().ToArray();
                 for (int e = 0; e < empties.Length; e++)
                 {
-                    var row = x[far[e]].to(f64);
+                    var row = farRows[e].to(f64);
                     long old = labelsCpu[e];
                     sums[old].sub_(row); counts[old].sub_(1);
                     sums[empties[e]].copy_(row); counts[empties[e]].fill_(1);
@@ -185,12 +186,9 @@ internal static class KMeansEngine
             centers.copy_(newCenters);
             progress?.Report(new TrainingProgress(TrainingPhase.Training, restart, it, maxIterations, inertiaValue,
                 countsCpu.Select(c => (int)Math.Round(c)).ToArray()));
-            bool strict = labelsOld is not null && empties.Length == 0 && labels.eq(labelsOld).all().item<bool>();
-            labelsOld?.Dispose();
-            labelsOld = labels.DetachFromDisposeScope();
-            if (strict || shift <= absoluteTolerance) { converged = true; break; }
+            // Unchanged labels give bit-identical centres (shift 0): scikit-learn's "strict convergence".
+            if (shift <= absoluteTolerance) { converged = true; break; }
         }
-        labelsOld?.Dispose();
         if (reseeded > 0) warnings.Add($"k-means re-seeded {reseeded} empty cluster(s) at the farthest points (restart {restart}).");
         if (!converged) warnings.Add($"k-means restart {restart} did not converge in {maxIterations} iterations; raise MaxIterations or Tolerance.");
         // Final assignment so that labels and inertia belong to the returned centres (as Predict would give).
