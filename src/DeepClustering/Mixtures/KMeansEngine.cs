@@ -29,7 +29,7 @@ internal static class KMeansEngine
     /// <summary>Rows per chunk: about 1 MB of K x n temporaries (cache-resident), between 256 and 65,536 rows.</summary>
     public static int DefaultChunkRows(int clusters, int features, int elementBytes)
     {
-        long perRow = 3L * clusters + 2;
+        long perRow = 2L * clusters + 2;
         return (int)Math.Clamp((1L << 20) / (perRow * elementBytes), 256, 65536);
     }
 
@@ -132,46 +132,53 @@ internal static class KMeansEngine
         var history = new List<double>();
         var warnings = new List<string>();
         int reseeded = 0, iterations = 0;
-        bool converged = false;
+        bool converged = false, exactArgMin = false;
+        double sumXX = xx.sum(type: f64).item<double>();
         for (int it = 1; it <= maxIterations; it++)
         {
             iterations = it;
             using var scope = NewDisposeScope();
             // Assignment with the current centres, accumulating the sums for the new ones in the same pass. The
-            // distances are laid out K x n so the minimum over centres is a fast vectorised reduction; the
-            // assignment is the one-hot mask of that minimum (a true arg-min is taken only where a row ties).
+            // distances are laid out K x n so the minimum over centres is a fast vectorised reduction, and the
+            // assignment is the one-hot mask of that minimum. A row that ties between centres would count twice:
+            // the counts then exceed n and the pass is redone keeping each row's first minimum, as arg-min does.
             var ccT = centers.square().sum(dim: 1, keepdim: true);                         // K x 1
-            var dist = empty(n, dtype: x.dtype, device: x.device);
-            var sums = zeros(k, x.shape[1], dtype: f64, device: x.device);
-            var counts = zeros(k, dtype: f64, device: x.device);
-            for (long s = 0; s < n; s += chunkRows)
+            Tensor sums = null!, counts = null!, minSum = null!;
+            for (int attempt = 0; attempt < 2; attempt++)
             {
-                ct.ThrowIfCancellationRequested();
-                using var inner = NewDisposeScope();
-                long len = Math.Min(chunkRows, n - s);
-                var xc = x.narrow(0, s, len);
-                var d = ccT.addmm(centers, xc.t(), beta: 1, alpha: -2);                   // ‖c‖² − 2 c·x, K x n
-                var minv = d.amin(new long[] { 0 }, keepdim: true);                       // 1 x n
-                var onehot = d.eq(minv).to(x.dtype);
-                if (onehot.sum(dim: 0).max().to(f64).item<double>() > 1.5)
-                    onehot = zeros(k, len, dtype: x.dtype, device: x.device)
-                        .scatter_(0, d.argmin(0, keepdim: true), ones(1, len, dtype: x.dtype, device: x.device));
-                dist.narrow(0, s, len).copy_(minv.squeeze(0).add_(xx.narrow(0, s, len), Scalars.One).clamp_min_(Scalars.Zero));
-                // Per-chunk sums in the working dtype (bounded rounding), accumulated across chunks in double.
-                sums.add_(onehot.matmul(xc).to(f64), Scalars.One);
-                counts.add_(onehot.sum(dim: 1, type: f64), Scalars.One);
+                sums = zeros(k, x.shape[1], dtype: f64, device: x.device);
+                counts = zeros(k, dtype: f64, device: x.device);
+                minSum = zeros(Array.Empty<long>(), dtype: f64, device: x.device);
+                for (long s = 0; s < n; s += chunkRows)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    using var inner = NewDisposeScope();
+                    long len = Math.Min(chunkRows, n - s);
+                    var xc = x.narrow(0, s, len);
+                    var d = ccT.addmm(centers, xc.t(), beta: 1, alpha: -2);               // ‖c‖² − 2 c·x, K x n
+                    var minv = d.amin(new long[] { 0 }, keepdim: true);                   // 1 x n
+                    var onehot = d.eq(minv).to(x.dtype);
+                    if (exactArgMin) onehot.mul_(onehot.cumsum(0).eq(Scalars.OneDouble));   // first minimum only, as arg-min
+                    // Per-chunk sums in the working dtype (bounded rounding), accumulated across chunks in double.
+                    sums.add_(onehot.matmul(xc).to(f64), Scalars.One);
+                    counts.add_(onehot.sum(dim: 1, type: f64), Scalars.One);
+                    minSum.add_(minv.sum(type: f64), Scalars.One);
+                }
+                if (exactArgMin || counts.sum().item<double>() <= n + 0.5) break;
+                exactArgMin = true;
             }
-            double inertiaValue = dist.sum(type: f64).item<double>();
+            double inertiaValue = Math.Max(0, minSum.item<double>() + sumXX);
             history.Add(inertiaValue);
             var countsCpu = counts.cpu().data<double>().ToArray();
             var empties = Enumerable.Range(0, k).Where(j => countsCpu[j] == 0).ToArray();
             if (empties.Length > 0)
             {
-                // Re-seed each empty cluster at one of the points farthest from their centres, taken out of its old cluster.
-                var far = dist.topk(empties.Length).indexes.cpu().data<long>().ToArray();
-                using var farRows = x.index_select(0, tensor(far, device: x.device));
-                var (farLabels, _) = Assign(farRows, RowNorms(farRows), centers, chunkRows, ct);
-                var labelsCpu = farLabels.cpu().data<long>().ToArray();
+                // Re-seed each empty cluster at one of the points farthest from their centres, taken out of its old
+                // cluster (scikit-learn's relocation); the distances are recomputed for this rare case.
+                var (labels, dist) = Assign(x, xx, centers, chunkRows, ct);
+                var far = dist.topk(empties.Length).indexes;
+                var farRows = x.index_select(0, far);
+                var labelsCpu = labels.index_select(0, far).cpu().data<long>().ToArray();
                 for (int e = 0; e < empties.Length; e++)
                 {
                     var row = farRows[e].to(f64);
