@@ -26,7 +26,7 @@ public static class MixtureBench
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(output);
-        string ompWait = PreferPassiveOpenMpWaiting();
+        string ompWait = OpenMpWaitPolicy.PreferPassive();
         if (args.Count == 0 || args[0] is not ("gmm" or "kmeans"))
         {
             output.WriteLine("usage: bench gmm|kmeans --data FILE.npy --k K [--covariance TYPE] --iterations I --seed S [--dtype float32|float64] [--device cpu|cuda] [--chunk ROWS] [--json]");
@@ -163,27 +163,6 @@ public static class MixtureBench
     }
 
     private static Tensor LoadTensor(string path, Device device) => NpyReader.Read(path).ToTensor(device);
-
-    /// <summary>
-    /// libtorch's OpenMP threads spin-wait at every barrier by default (OMP_WAIT_POLICY=active). On a machine whose
-    /// cores are shared with other work that makes each parallel operation wait for descheduled threads, and runs
-    /// become 10-40x slower. Unless the variable is already set, it is set to PASSIVE in the native environment;
-    /// libgomp reads it when libtorch is loaded, so this must run before the first TorchSharp call of the process.
-    /// </summary>
-    /// <returns>The policy in force.</returns>
-    public static string PreferPassiveOpenMpWaiting()
-    {
-        var current = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY");
-        if (!string.IsNullOrEmpty(current)) return current;
-        if (!(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())) return "default";
-        return NativeEnvironment.SetEnv("OMP_WAIT_POLICY", "PASSIVE", 0) == 0 ? "PASSIVE (set by bench)" : "default";
-    }
-
-    private static class NativeEnvironment
-    {
-        [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "setenv", CharSet = System.Runtime.InteropServices.CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
-        internal static extern int SetEnv(string name, string value, int overwrite);
-    }
 
     private static double CpuNow()
     {

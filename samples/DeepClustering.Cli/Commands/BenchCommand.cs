@@ -32,8 +32,10 @@ internal static class BenchCommand
         var init = new Option<string?>("--init") { Description = "gmm initialisation: kmeans, kmeans++, random, random-from-data (default random-from-data, as the scikit-learn peer script)." };
         var threads = new Option<int?>("--threads") { Description = "Torch intra-op threads (default: all cores)." };
         var json = new Option<bool>("--json") { Description = "One JSON line." };
+        var stream = new Option<bool>("--stream") { Description = "gmm: read the .npy in chunks on every pass (out-of-core fit; peak memory independent of rows)." };
+        var tol = new Option<double?>("--tol") { Description = "gmm: convergence tolerance (default 0 = run every iteration)." };
         var cmd = new Command(name, description) { data, k, iterations, seed, dtype, device, chunk, threads, json };
-        if (withCovariance) { cmd.Add(covariance); cmd.Add(init); }
+        if (withCovariance) { cmd.Add(covariance); cmd.Add(init); cmd.Add(stream); cmd.Add(tol); }
         cmd.SetAction(p => CliErrors.Run(true, () =>
         {
             var args = new List<string> { name, "--data", p.GetValue(data)!, "--k", p.GetValue(k).ToString(CultureInfo.InvariantCulture),
@@ -43,6 +45,8 @@ internal static class BenchCommand
             if (withCovariance && p.GetValue(init) is { } i) args.AddRange(["--init", i]);
             if (p.GetValue(chunk) is { } c) args.AddRange(["--chunk", c.ToString(CultureInfo.InvariantCulture)]);
             if (p.GetValue(threads) is { } t) args.AddRange(["--threads", t.ToString(CultureInfo.InvariantCulture)]);
+            if (withCovariance && p.GetValue(stream)) args.Add("--stream");
+            if (withCovariance && p.GetValue(tol) is { } tl) args.AddRange(["--tol", tl.ToString(CultureInfo.InvariantCulture)]);
             if (p.GetValue(json)) args.Add("--json");
             return Bench.MixtureBench.Run(args, Console.Out);
         }));
