@@ -23,7 +23,7 @@ public sealed record AutoencoderMixtureOptions : DeepClusteringOptions
     public InitialClusteringKind Clusterer { get; init; } = InitialClusteringKind.GaussianMixture;
 
     /// <summary>Covariance structure of the Gaussian mixture.</summary>
-    public CovarianceType Covariance { get; init; } = CovarianceType.Diagonal;
+    public CovarianceType Covariance { get; init; } = CovarianceType.Full;
 
     /// <summary>EM (or Lloyd) iterations per restart.</summary>
     public int MaxIterations { get; init; } = 300;
