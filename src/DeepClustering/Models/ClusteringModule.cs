@@ -80,7 +80,8 @@ public sealed class ClusteringModule : IClusteringEstimator<ClusteringModuleMode
             {
                 int seed;
                 using (var derived = random.Derive(1)) seed = derived.Seed;
-                double inertia = ClusteringModuleTraining.InitializeFromKMeans(layer, x, options.Init, options.InitRestarts, seed, options.Device, cancellationToken);
+                var (centres, inertia) = ClusteringModuleTraining.KMeansCentres(x, options.Clusters, options.InitRestarts, seed, options.Device, cancellationToken);
+                using (centres) ClusteringModuleTraining.SetFromCentres(layer, centres, inertia, data.Rows, options.Init);
                 var initialSizes = ClusteringModuleTraining.ClusterSizes(layer, x);
                 progress?.Report(new TrainingProgress(TrainingPhase.Initialization, 0, 1, 1, inertia, initialSizes));
             }

@@ -52,11 +52,23 @@ public sealed class ClusteringModuleAutoencoder
     {
         var options = Options;
         if (options.Init == ClusteringModuleInit.Random) return;
-        using var codes = context.EncodeAll();
+        using var scope = NewDisposeScope();
+        var raw = context.EncodeAll();
         int seed;
         using (var derived = context.Random.Derive(1)) seed = derived.Seed;
-        ClusteringModuleTraining.InitializeFromKMeans(head.Module, codes, options.Init, options.InitialClusteringRestarts, seed, options.Device,
+        var (centres, inertia) = ClusteringModuleTraining.KMeansCentres(raw, options.Clusters, options.InitialClusteringRestarts, seed, options.Device,
             context.CancellationToken);
+        double scale = 1;
+        if (options.NormalizeCodes)
+        {
+            // Centre the codes at their mean and scale them so that the centres have unit root-mean-square norm.
+            var mean = raw.mean(new long[] { 0 });
+            double spread = (centres - mean).square().sum(dim: 1).mean().item<float>();
+            scale = spread > 1e-12 ? 1 / Math.Sqrt(spread) : 1;
+            head.SetCodeTransform(mean, scale);
+        }
+        var codes = head.Normalize(raw);
+        ClusteringModuleTraining.SetFromCentres(head.Module, head.Normalize(centres), inertia * scale * scale, raw.shape[0], options.Init);
         if (options.ModuleWarmupEpochs == 0) return;
         // The authors' pre_fit: train the module alone on the frozen codes with its own loss (E1 + E2 + E3 + E4).
         var settings = new ModuleTrainingSettings(options.ModuleWarmupEpochs, options.BatchSize, options.LearningRate, options.AdamEpsilon,

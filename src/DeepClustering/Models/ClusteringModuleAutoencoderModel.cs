@@ -51,7 +51,7 @@ public sealed class ClusteringModuleAutoencoderModel : DeepClusteringModelBase
             ThrowIfDisposed();
             using var noGrad = no_grad();
             using var scope = NewDisposeScope();
-            var decoded = Network.Decode(head.Module.Centroids.detach());
+            var decoded = head.Decode(Network, head.Module.Centroids.detach());
             if (scaler.Kind != ScalerKind.None)
                 decoded = decoded * tensor(scaler.Scale).to(Device) + tensor(scaler.Shift).to(Device);
             return DeepTensors.ToArray2D(decoded);

@@ -37,6 +37,15 @@ public sealed record ClusteringModuleAutoencoderOptions : DeepClusteringOptions
     /// </summary>
     public int ModuleWarmupEpochs { get; init; } = 100;
 
+    /// <summary>
+    /// With a k-means initialisation: centre the pretrained codes at their mean and scale them so that the k-means
+    /// centres have unit root-mean-square norm, through a fixed shift and scale between the encoder and the module (the
+    /// decoder undoes them, so the autoencoder computes the same function). The orthonormality penalty asks for
+    /// unit-norm centroids; without this a pretrained code space of another scale is pulled there only slowly.
+    /// Default true (our choice; the authors use the raw codes).
+    /// </summary>
+    public bool NormalizeCodes { get; init; } = true;
+
     /// <summary>Adam ε of the warm-up and the joint training. Default 1e-3 (authors).</summary>
     public double AdamEpsilon { get; init; } = 1e-3;
 

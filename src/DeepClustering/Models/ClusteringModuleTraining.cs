@@ -115,26 +115,31 @@ internal static class ClusteringModuleTraining
     }
 
     /// <summary>
-    /// Runs k-means on <paramref name="data"/> (seeded from <paramref name="seed"/>, on the data's device) and sets the
-    /// layer from the centres as <paramref name="init"/> says. Returns the k-means inertia.
+    /// Runs k-means on <paramref name="data"/> (seeded from <paramref name="seed"/>, on the data's device) and returns
+    /// the centres (a new tensor the caller owns) and the inertia.
     /// </summary>
-    public static double InitializeFromKMeans(ClusteringModuleLayer layer, Tensor data, ClusteringModuleInit init, int restarts, int seed,
-        string device, CancellationToken cancellationToken)
+    public static (Tensor Centres, double Inertia) KMeansCentres(Tensor data, int clusters, int restarts, int seed, string device,
+        CancellationToken cancellationToken)
     {
-        var options = new KMeansOptions { Clusters = layer.Clusters, Restarts = restarts, Seed = seed, Device = device };
+        var options = new KMeansOptions { Clusters = clusters, Restarts = restarts, Seed = seed, Device = device };
         using var kmeans = new KMeans(options).FitTensor(data, cancellationToken: cancellationToken);
-        using var centres = kmeans.CentroidsTensor();
+        return (kmeans.CentroidsTensor(), kmeans.Inertia);
+    }
+
+    /// <summary>
+    /// Sets the layer from k-means centres of <paramref name="rows"/> rows with total <paramref name="inertia"/>: the
+    /// authors' pseudo-inverse encoder, or the posterior of the isotropic mixture with the pooled variance.
+    /// </summary>
+    public static void SetFromCentres(ClusteringModuleLayer layer, Tensor centres, double inertia, long rows, ClusteringModuleInit init)
+    {
         if (init == ClusteringModuleInit.KMeansPseudoInverse)
         {
             layer.SetFromCentroids(centres);
+            return;
         }
-        else
-        {
-            // Pooled within-cluster variance; floored so that identical rows do not give an infinite temperature.
-            double variance = Math.Max(kmeans.Inertia / ((double)data.shape[0] * data.shape[1]), 1e-8);
-            layer.SetFromMixture(centres, variance);
-        }
-        return kmeans.Inertia;
+        // Pooled within-cluster variance; floored so that identical rows do not give an infinite inverse temperature.
+        double variance = Math.Max(inertia / ((double)rows * layer.InputSize), 1e-8);
+        layer.SetFromMixture(centres, variance);
     }
 
     /// <summary>Hard cluster sizes of <paramref name="data"/> under the layer's current weights.</summary>
