@@ -337,6 +337,7 @@ public abstract class MixtureEstimatorBase<TOptions, TParameters, TModel> : IClu
         var stats = new MixtureStatistics(Options.Covariance, k, data.Features, data.Device, reference, data.Dtype);
         using var sizeTensor = countSizes ? zeros(k, dtype: ScalarType.Int64, device: data.Device) : null;
         bool entropy = NeedsResponsibilityEntropy;
+        double expFloor = data.Dtype == ScalarType.Float64 ? -690.0 : -80.0;
         try
         {
             foreach (var chunk in data.Chunks(context.ChunkRows, ct))
@@ -346,7 +347,9 @@ public abstract class MixtureEstimatorBase<TOptions, TParameters, TModel> : IClu
                     ct.ThrowIfCancellationRequested();
                     var w = EstimateWeightedLogProb(parameters, chunk);
                     var max = w.amax(new long[] { 1 }, keepdim: true);
-                    w.sub_(max);
+                    // Shifted log-responsibilities, floored so that exp() never yields subnormal numbers: those
+                    // are 10-100x slower in every later operation, and below the floor they are zero in effect.
+                    w.sub_(max).clamp_min_(expFloor);
                     Tensor resp, logS, rlr = null!;
                     if (entropy)
                     {

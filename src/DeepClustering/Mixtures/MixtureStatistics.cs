@@ -133,7 +133,10 @@ public sealed class MixtureStatistics : IDisposable
                     ? x.unsqueeze(0) * sqrtR
                     : (x.unsqueeze(0) - _referenceWorking.unsqueeze(1)).mul_(sqrtR);
                 _s2.add_(w.transpose(1, 2).bmm(w).to(f64));
-                _s1.add_(sqrtR.transpose(1, 2).bmm(w).squeeze(1).to(f64));
+                // Σ r (x − ref) = rᵀx − (Σ r) ref: a product over x, not another pass over the K x n x D residuals.
+                var s1 = rt.matmul(x).to(f64);
+                if (Reference is not null) s1.sub_(r.sum(dim: 0, type: f64).unsqueeze(1) * Reference);
+                _s1.add_(s1);
                 break;
             }
         }
