@@ -69,8 +69,8 @@ public sealed class ClusteringModule : IClusteringEstimator<ClusteringModuleMode
         }
 
         using var random = new RandomSource(options.Seed);
-        var scaler = FeatureScaler.Fit(data, options.Scaler);
-        using var x = scaler.Transform(data, device);
+        var scaler = DeepScaling.Fit(data, options.Scaler);
+        using var x = DeepScaling.ToTensor(scaler, data, device);
         var layer = new ClusteringModuleLayer(data.Columns, options.Clusters, random.Generator);
         try
         {

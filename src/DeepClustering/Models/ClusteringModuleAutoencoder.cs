@@ -41,23 +41,23 @@ public sealed class ClusteringModuleAutoencoder
     protected override ClusteringModuleHead CreateHead(DeepTrainingContext context) =>
         new(context.LatentSize, context.Clusters, context.Random.Generator);
 
-    /// <summary>
-    /// None from the pipeline: the k-means initialisation (20 restarts by default) and the module warm-up run in
-    /// <see cref="Initialize"/>, where the module is set from the centres.
-    /// </summary>
-    protected override InitialClusteringSettings? GetInitialClustering(ClusteringModuleAutoencoderOptions options) => null;
+    /// <summary>The pipeline's clustering of the pretrained codes (k-means by default), none for a random start.</summary>
+    protected override InitialClusteringSettings? GetInitialClustering(ClusteringModuleAutoencoderOptions options) =>
+        options.Init == ClusteringModuleInit.Random ? null : base.GetInitialClustering(options);
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Sets the module from the initial clustering (optionally after normalising the code space) and runs the
+    /// module-only warm-up on the frozen codes.
+    /// </summary>
     protected override void Initialize(DeepTrainingContext context, ClusteringModuleHead head, InitialClusteringResult? initial)
     {
+        if (initial is null) return;
         var options = Options;
-        if (options.Init == ClusteringModuleInit.Random) return;
         using var scope = NewDisposeScope();
-        var raw = context.EncodeAll();
-        int seed;
-        using (var derived = context.Random.Derive(1)) seed = derived.Seed;
-        var (centres, inertia) = ClusteringModuleTraining.KMeansCentres(raw, options.Clusters, options.InitialClusteringRestarts, seed, options.Device,
-            context.CancellationToken);
+        var raw = initial.Codes;
+        var centres = initial.Means;
+        // Within-cluster sum of squares of the initial clustering (the k-means inertia for k-means).
+        double within = ClusteringModuleLoss.Distortion(raw, initial.Responsibilities, centres).item<float>();
         double scale = 1;
         if (options.NormalizeCodes)
         {
@@ -68,7 +68,7 @@ public sealed class ClusteringModuleAutoencoder
             head.SetCodeTransform(mean, scale);
         }
         var codes = head.Normalize(raw);
-        ClusteringModuleTraining.SetFromCentres(head.Module, head.Normalize(centres), inertia * scale * scale, raw.shape[0], options.Init);
+        ClusteringModuleTraining.SetFromCentres(head.Module, head.Normalize(centres), within * scale * scale, raw.shape[0], options.Init);
         if (options.ModuleWarmupEpochs == 0) return;
         // The authors' pre_fit: train the module alone on the frozen codes with its own loss (E1 + E2 + E3 + E4).
         var settings = new ModuleTrainingSettings(options.ModuleWarmupEpochs, options.BatchSize, options.LearningRate, options.AdamEpsilon,
@@ -83,8 +83,7 @@ public sealed class ClusteringModuleAutoencoder
 
     /// <summary>Adam over the network and the module with the options' learning rate, ε and weight decay.</summary>
     protected override optim.Optimizer CreateOptimizer(DeepTrainingContext context, ClusteringModuleHead head) =>
-        optim.Adam(context.Network.parameters().Concat(head.parameters()), Options.LearningRate, eps: Options.AdamEpsilon,
-            weight_decay: Options.WeightDecay);
+        BufferedAdam.Create(context.Network.parameters().Concat(head.parameters()), Options.LearningRate, Options.WeightDecay, Options.AdamEpsilon);
 
     /// <inheritdoc />
     protected override void BeginEpoch(DeepTrainingContext context, ClusteringModuleHead head, int epoch)
@@ -132,8 +131,9 @@ public sealed class ClusteringModuleAutoencoder
                 average.Add();
                 average.Apply();
             }
-            using var codes = context.EncodeAll();
-            sizes = ClusteringModuleTraining.ClusterSizes(head.Module, codes);
+            using var labels = context.Map(x => head.Probabilities(x, head.Codes(context.Network, x)).argmax(1));
+            using var counts = labels.bincount(null, head.Clusters);
+            sizes = DeepTensors.ToIntArray(counts);
         }
         if (last)
         {

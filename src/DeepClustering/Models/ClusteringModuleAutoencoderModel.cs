@@ -1,3 +1,5 @@
+using DeepClustering.Data;
+using DeepClustering.Persistence;
 using DeepClustering.Training;
 using static TorchSharp.torch;
 
@@ -13,12 +15,10 @@ public sealed class ClusteringModuleAutoencoderModel : DeepClusteringModelBase
     public const string ModelTypeName = "ClusteringModuleAutoencoder";
     private const int Version = 1;
     private readonly ClusteringModuleHead head;
-    private readonly FeatureScaler scaler;
 
     internal ClusteringModuleAutoencoderModel(DeepModelParts parts, ClusteringModuleHead head) : base(parts, head)
     {
         this.head = head;
-        scaler = parts.Scaler;
     }
 
     /// <inheritdoc />
@@ -52,8 +52,7 @@ public sealed class ClusteringModuleAutoencoderModel : DeepClusteringModelBase
             using var noGrad = no_grad();
             using var scope = NewDisposeScope();
             var decoded = head.Decode(Network, head.Module.Centroids.detach());
-            if (scaler.Kind != ScalerKind.None)
-                decoded = decoded * tensor(scaler.Scale).to(Device) + tensor(scaler.Shift).to(Device);
+            if (Scaler.Kind != ScalerKind.None) decoded = Scaler.InverseTransform(decoded);
             return DeepTensors.ToArray2D(decoded);
         }
     }
@@ -61,18 +60,23 @@ public sealed class ClusteringModuleAutoencoderModel : DeepClusteringModelBase
     /// <summary>Loads a model saved by <see cref="DeepClusteringModelBase.Save(Stream)"/> onto <paramref name="device"/>.</summary>
     /// <exception cref="ModelFormatException">Not an AE-CM model file, an unsupported version, or damaged.</exception>
     public static ClusteringModuleAutoencoderModel Load(Stream source, string device = "cpu") =>
-        LoadModel<ClusteringModuleAutoencoderModel, ClusteringModuleAutoencoderOptions>(source, ModelTypeName, Version, device,
-            (parts, reader) =>
-            {
-                int clusters = reader.Get<int>("clusters");
-                if (clusters < 1 || clusters > 100_000) throw new ModelFormatException($"the {ModelTypeName} file has an implausible cluster count {clusters}.");
-                return new ClusteringModuleAutoencoderModel(parts, new ClusteringModuleHead(parts.Network.LatentSize, clusters, generator: null));
-            });
+        LoadModel<ClusteringModuleAutoencoderModel, ClusteringModuleAutoencoderOptions>(source, ModelTypeName, Version, device, Create);
 
     /// <summary>Loads a model file.</summary>
     public static ClusteringModuleAutoencoderModel Load(string path, string device = "cpu")
     {
         using var stream = File.OpenRead(path);
         return Load(stream, device);
+    }
+
+    /// <summary>Loads from an opened model file (used by <see cref="ModelFile"/>).</summary>
+    internal static ClusteringModuleAutoencoderModel Load(ModelReader reader, string device) =>
+        LoadModel<ClusteringModuleAutoencoderModel, ClusteringModuleAutoencoderOptions>(reader, ModelTypeName, Version, device, Create);
+
+    private static ClusteringModuleAutoencoderModel Create(DeepModelParts parts, ModelReader reader)
+    {
+        int clusters = reader.Get<int>("clusters");
+        if (clusters < 1 || clusters > 100_000) throw new ModelFormatException($"the {ModelTypeName} file has an implausible cluster count {clusters}.");
+        return new ClusteringModuleAutoencoderModel(parts, new ClusteringModuleHead(parts.Network.LatentSize, clusters, generator: null));
     }
 }

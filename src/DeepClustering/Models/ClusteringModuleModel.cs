@@ -21,11 +21,11 @@ public sealed class ClusteringModuleModel : IEmbeddingModel
     private const int Chunk = 4096;
 
     private readonly ClusteringModuleLayer layer;
-    private readonly FeatureScaler scaler;
+    private readonly Scaler scaler;
     private readonly Device device;
     private bool disposed;
 
-    internal ClusteringModuleModel(ClusteringModuleOptions options, ClusteringModuleLayer layer, FeatureScaler scaler, FitSummary summary, Device device)
+    internal ClusteringModuleModel(ClusteringModuleOptions options, ClusteringModuleLayer layer, Scaler scaler, FitSummary summary, Device device)
     {
         Options = options;
         this.layer = layer;
@@ -49,6 +49,9 @@ public sealed class ClusteringModuleModel : IEmbeddingModel
 
     /// <summary>Device holding the model's tensors.</summary>
     public Device Device => device;
+
+    /// <summary>The input scaling fitted with the model.</summary>
+    public Scaler Scaler => scaler;
 
     /// <summary>The centroids (K x features) in the original feature units.</summary>
     public float[,] Centroids
@@ -97,7 +100,7 @@ public sealed class ClusteringModuleModel : IEmbeddingModel
         writer.Set("features", Features);
         writer.Set("options", Options);
         FitSummaryRecord.Write(writer, Summary);
-        writer.Set("scaler", new ScalerRecord(scaler.Kind, scaler.Shift, scaler.Scale));
+        writer.Set("scaler", new ScalerRecord(scaler.Kind, scaler.Offset.ToArray(), scaler.Scale.ToArray()));
         writer.AddModule("module", layer);
     }
 
@@ -134,16 +137,17 @@ public sealed class ClusteringModuleModel : IEmbeddingModel
         if (clusters < 1 || clusters > 100_000 || features < 1 || features > 1 << 24 || clusters != options.Clusters)
             throw new ModelFormatException($"the {ModelType} file has an implausible size ({clusters} clusters, {features} features).");
         var s = reader.Get<ScalerRecord>("scaler");
-        if (s.Shift is null || s.Scale is null || s.Shift.Length != features || s.Scale.Length != features
-            || s.Shift.Any(v => !float.IsFinite(v)) || s.Scale.Any(v => !float.IsFinite(v) || v == 0) || !Enum.IsDefined(s.Kind))
-            throw new ModelFormatException($"the {ModelType} file's input scaler is damaged (wrong length or non-finite values).");
+        Scaler scaler;
+        try { scaler = Scaler.FromState(s.Kind, s.Offset ?? Array.Empty<double>(), s.Scale ?? Array.Empty<double>()); }
+        catch (ArgumentException e) { throw new ModelFormatException($"the {ModelType} file's input scaler is damaged: {e.Message}", e); }
+        if (scaler.Features != features) throw new ModelFormatException($"the {ModelType} file's input scaler has {scaler.Features} features, not {features}.");
         var summary = FitSummaryRecord.Read(reader);
         var layer = new ClusteringModuleLayer(features, clusters, generator: null);
         try
         {
             reader.LoadModule("module", layer);
             layer.to(target);
-            return new ClusteringModuleModel(options, layer, new FeatureScaler(s.Kind, s.Shift, s.Scale), summary, target);
+            return new ClusteringModuleModel(options, layer, scaler, summary, target);
         }
         catch
         {
@@ -166,7 +170,7 @@ public sealed class ClusteringModuleModel : IEmbeddingModel
         ArgumentNullException.ThrowIfNull(data);
         if (data.Columns != Features)
             throw new ArgumentException($"the model was fitted on {Features} features; got {data.Columns}.", nameof(data));
-        using var x = scaler.Transform(data, device);
+        using var x = DeepScaling.ToTensor(scaler, data, device);
         return AutoencoderTraining.MapChunks(x, map, Chunk);
     }
 
@@ -175,13 +179,9 @@ public sealed class ClusteringModuleModel : IEmbeddingModel
         using (t) return DeepTensors.ToArray2D(t);
     }
 
-    private Tensor Unscale(Tensor scaled)
-    {
-        if (scaler.Kind == ScalerKind.None) return scaled;
-        return scaled * tensor(scaler.Scale).to(device) + tensor(scaler.Shift).to(device);
-    }
+    private Tensor Unscale(Tensor scaled) => scaler.Kind == ScalerKind.None ? scaled : scaler.InverseTransform(scaled);
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(disposed, this);
 
-    private sealed record ScalerRecord(ScalerKind Kind, float[] Shift, float[] Scale);
+    private sealed record ScalerRecord(ScalerKind Kind, double[] Offset, double[] Scale);
 }

@@ -1,4 +1,5 @@
 using DeepClustering.Core;
+using DeepClustering.Data;
 using DeepClustering.Training;
 
 namespace DeepClustering.Models;
@@ -50,8 +51,8 @@ public sealed record ClusteringModuleOptions : ClusteringOptions
     /// </summary>
     public bool AveragingEpoch { get; init; } = true;
 
-    /// <summary>Input scaling: Auto keeps images as they are and standardises tabular data. Default Auto.</summary>
-    public ScalerKind Scaler { get; init; } = ScalerKind.Auto;
+    /// <summary>Input scaling; null (default) keeps images as they are and standardises tabular data.</summary>
+    public ScalerKind? Scaler { get; init; }
 
     /// <summary>Share of all rows in the largest cluster from which a fit counts as collapsed. Default 0.95.</summary>
     public double CollapseThreshold { get; init; } = 0.95;
@@ -74,7 +75,7 @@ public sealed record ClusteringModuleOptions : ClusteringOptions
         OptionCheck.InRange(nameof(AdamEpsilon), AdamEpsilon, 0, 1);
         OptionCheck.InRange(nameof(DirichletConcentration), DirichletConcentration, 0, 1e6);
         OptionCheck.Defined(nameof(LossScale), LossScale);
-        OptionCheck.Defined(nameof(Scaler), Scaler);
+        if (Scaler is ScalerKind kind) OptionCheck.Defined(nameof(Scaler), kind);
         OptionCheck.InRange(nameof(CollapseThreshold), CollapseThreshold, 0.01, 1);
         OptionCheck.Defined(nameof(OnCollapse), OnCollapse);
     }

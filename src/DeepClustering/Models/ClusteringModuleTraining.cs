@@ -53,7 +53,7 @@ internal static class ClusteringModuleTraining
         var history = new List<double>(total);
         if (total == 0) return history;
         var parameters = layer.parameters().ToArray();
-        using var optimizer = optim.Adam(parameters, settings.LearningRate, eps: settings.AdamEpsilon);
+        using var optimizer = BufferedAdam.Create(parameters, settings.LearningRate, eps: settings.AdamEpsilon);
         using var lossSum = zeros(1, dtype: ScalarType.Float64, device: data.device);
         using var counts = zeros(new long[] { k }, ScalarType.Int64, data.device);
         var termSums = new Dictionary<string, Tensor>();
