@@ -22,7 +22,7 @@ public sealed class MixtureOfAutoencodersModel : DeepClusteringModelBase
     /// <summary>Model type stored in files.</summary>
     public const string TypeName = "MixtureOfAutoencoders";
     private const int Version = 1;
-    private readonly FeatureScaler scaler;
+    private readonly Scaler scaler;
     private readonly MixtureOfAutoencodersHead mixture;
 
     internal MixtureOfAutoencodersModel(DeepModelParts parts, MixtureOfAutoencodersHead head) : base(parts, head)
@@ -57,9 +57,7 @@ public sealed class MixtureOfAutoencodersModel : DeepClusteringModelBase
     {
         ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(data);
-        if (data.Columns != Features)
-            throw new ArgumentException($"the model was fitted on {Features} features; got {data.Columns}.", nameof(data));
-        using var x = scaler.Transform(data, Device);
+        using var x = DeepScaling.ToTensor(scaler, data, Device);
         using var errors = AutoencoderTraining.MapChunks(x, b => mixture.Errors(b));
         return DeepTensors.ToArray2D(errors);
     }
@@ -67,19 +65,25 @@ public sealed class MixtureOfAutoencodersModel : DeepClusteringModelBase
     /// <summary>Loads a model saved by <see cref="DeepClusteringModelBase.Save(Stream)"/> onto <paramref name="device"/>.</summary>
     /// <exception cref="ModelFormatException">The stream does not hold this model type or is damaged.</exception>
     public static MixtureOfAutoencodersModel Load(Stream source, string device = "cpu") =>
-        LoadModel<MixtureOfAutoencodersModel, MixtureOfAutoencodersOptions>(source, TypeName, Version, device,
-            (parts, reader) =>
-            {
-                var config = MixtureOfAutoencodersHead.ReadConfig(reader);
-                if (config.Features != parts.Features)
-                    throw new ModelFormatException("the stored mixture head does not match the stored feature count.");
-                return new MixtureOfAutoencodersModel(parts, new MixtureOfAutoencodersHead(config, generator: null));
-            });
+        LoadModel<MixtureOfAutoencodersModel, MixtureOfAutoencodersOptions>(source, TypeName, Version, device, Create);
+
+    /// <summary>Loads from an opened model file (used by <see cref="ModelFile"/>'s registry).</summary>
+    /// <exception cref="ModelFormatException">The file does not hold this model type or is damaged.</exception>
+    public static MixtureOfAutoencodersModel Load(ModelReader reader, string device = "cpu") =>
+        LoadModel<MixtureOfAutoencodersModel, MixtureOfAutoencodersOptions>(reader, TypeName, Version, device, Create);
 
     /// <summary>Loads a model file.</summary>
     public static MixtureOfAutoencodersModel Load(string path, string device = "cpu")
     {
         using var stream = File.OpenRead(path);
         return Load(stream, device);
+    }
+
+    private static MixtureOfAutoencodersModel Create(DeepModelParts parts, ModelReader reader)
+    {
+        var config = MixtureOfAutoencodersHead.ReadConfig(reader);
+        if (config.Features != parts.Features)
+            throw new ModelFormatException("the stored mixture head does not match the stored feature count.");
+        return new MixtureOfAutoencodersModel(parts, new MixtureOfAutoencodersHead(config, generator: null));
     }
 }
