@@ -84,7 +84,7 @@ public sealed class MixtureOfAutoencoders
 
     /// <summary>Adam over the head only: the K autoencoders and the assignment network are the model.</summary>
     protected override optim.Optimizer CreateOptimizer(DeepTrainingContext context, MixtureOfAutoencodersHead head) =>
-        optim.Adam(head.parameters(), Options.LearningRate, weight_decay: Options.WeightDecay);
+        BufferedAdam.Create(head.parameters(), Options.LearningRate, Options.WeightDecay);
 
     /// <inheritdoc />
     protected override DeepLoss ComputeLoss(DeepTrainingContext context, MixtureOfAutoencodersHead head, DeepBatch batch)

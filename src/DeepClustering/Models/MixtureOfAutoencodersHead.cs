@@ -2,6 +2,7 @@ using DeepClustering.Networks;
 using DeepClustering.Persistence;
 using DeepClustering.Training;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace DeepClustering.Models;
@@ -59,10 +60,13 @@ public sealed record MixtureForward(Tensor Codes, Tensor Reconstructions, Tensor
 public sealed class MixtureOfAutoencodersHead : DeepClusteringHead
 {
     private const string ConfigKey = "head.config";
-    private const double InitialLogitScale = 0.01;
+    private const double InitialLogitScale = 0.1;
     private readonly GroupedMlp encoders;
     private readonly GroupedMlp decoders;
     private readonly Mlp assignment;
+    // Standardises the assignment network's input per batch (running statistics at prediction): the raw codes of
+    // all rows share a large common part, so without it every row starts on the same autoencoder.
+    private readonly BatchNorm1d inputNorm;
     // 1 / mean feature variance of the training data (scaled units): turns squared errors into relative errors.
     private readonly Tensor errorScale;
 
@@ -84,6 +88,7 @@ public sealed class MixtureOfAutoencodersHead : DeepClusteringHead
         // Start from (almost) uniform assignments: random logits would send every row to one autoencoder at first.
         using (no_grad())
             foreach (var p in assignment.parameters().TakeLast(2)) p.mul_(InitialLogitScale);
+        inputNorm = nn.BatchNorm1d(input, affine: false);
         errorScale = ones(1).DetachFromDisposeScope();
         RegisterComponents();
     }
@@ -183,8 +188,18 @@ public sealed class MixtureOfAutoencodersHead : DeepClusteringHead
     private Tensor ErrorsOf(Tensor inputs, Tensor reconstructions) =>
         (reconstructions - inputs).square().mean(new long[] { 2 }).t().mul(errorScale);
 
-    private Tensor LogitsOf(Tensor inputs, Tensor groupedCodes) =>
-        Config.Variant == MixtureOfAutoencodersVariant.Mixae ? assignment.forward(Concatenate(groupedCodes)) : assignment.forward(inputs);
+    private Tensor LogitsOf(Tensor inputs, Tensor groupedCodes)
+    {
+        var features = Config.Variant == MixtureOfAutoencodersVariant.Mixae ? Concatenate(groupedCodes) : inputs;
+        if (inputNorm.training && features.shape[0] < 2)
+        {
+            // A one-row batch has no batch statistics: use the running ones.
+            inputNorm.eval();
+            try { return assignment.forward(inputNorm.forward(features)); }
+            finally { inputNorm.train(); }
+        }
+        return assignment.forward(inputNorm.forward(features));
+    }
 
     // [K, B, d] → [B, K·d] (autoencoder k's code in columns k·d .. k·d+d-1).
     private static Tensor Concatenate(Tensor grouped) => grouped.permute(1, 0, 2).reshape(grouped.shape[1], -1);

@@ -23,13 +23,40 @@ public class MixtureOfAutoencodersTests
     public void BothVariantsSeparateWellSeparatedBlobsFromRandomWeights(MixtureOfAutoencodersVariant variant)
     {
         var data = Blobs();
-        using var model = new MixtureOfAutoencoders(Tiny(variant)).Fit(data);
+        var seen = new List<TrainingProgress>();
+        using var model = new MixtureOfAutoencoders(Tiny(variant) with { Epochs = 20, BatchSize = 32 }).Fit(data, new AutoencoderTrainerTests.SyncProgress(seen.Add));
         var labels = model.Predict(data);
         double acc = ClusterScores.Accuracy(data.Labels!.ToArray(), labels);
-        Assert.True(acc >= 0.95, $"{variant}: accuracy {acc:F3}");
+        Assert.True(acc >= 0.95, $"{variant}: accuracy {acc:F3} " + string.Join(" | ", seen.Select(p => $"{p.Iteration} {string.Join(",", p.ClusterSizes ?? Array.Empty<int>())} {string.Join(",", p.Terms?.Select(t => $"{t.Key}={t.Value:F3}") ?? Array.Empty<string>())}")));
         Assert.Equal(variant, model.Variant);
-        Assert.Equal(12, model.Summary.Iterations);
+        Assert.Equal(20, model.Summary.Iterations);
         Assert.DoesNotContain(model.Summary.Warnings, w => w.Contains("assignment collapse"));
+    }
+
+    [Theory]
+    [InlineData(MixtureOfAutoencodersVariant.Damic)]
+    [InlineData(MixtureOfAutoencodersVariant.Mixae)]
+    public void KMeansInitializationPretrainsClustersTheCodesAndWarmsUpBeforeJointTraining(MixtureOfAutoencodersVariant variant)
+    {
+        var data = Blobs();
+        var seen = new List<TrainingProgress>();
+        var options = Tiny(variant) with
+        {
+            Initialization = MixtureOfAutoencodersInitialization.KMeans, PretrainEpochs = 8, PretrainLearningRate = 1e-2, WarmupEpochs = 3, Epochs = 3,
+            InitialClusteringRestarts = 3, BatchSize = 32, LearningRate = 1e-2,
+        };
+        using var model = new MixtureOfAutoencoders(options).Fit(data, new AutoencoderTrainerTests.SyncProgress(seen.Add));
+        Assert.Equal(8, seen.Count(p => p.Phase == TrainingPhase.Pretraining));
+        Assert.Contains(seen, p => p.Phase == TrainingPhase.Initialization);
+        var training = seen.Where(p => p.Phase == TrainingPhase.Training).ToList();
+        Assert.Equal(6, training.Count);
+        Assert.All(training.Take(3), p => Assert.Contains("crossEntropy", p.Terms!.Keys));
+        Assert.All(training.Skip(3), p => Assert.Contains("batchEntropy", p.Terms!.Keys));
+        Assert.Equal(6, model.Summary.Iterations);
+        double acc = ClusterScores.Accuracy(data.Labels!.ToArray(), model.Predict(data));
+        Assert.True(acc >= 0.95, $"{variant}: accuracy {acc:F3} " + string.Join(" | ", seen.Select(p => $"{p.Phase} {p.Iteration} {string.Join(",", p.ClusterSizes ?? Array.Empty<int>())} {string.Join(",", p.Terms?.Select(t => $"{t.Key}={t.Value:F3}") ?? Array.Empty<string>())}")));
+        // The pipeline's autoencoder was pretrained (its loss history is kept with the model).
+        Assert.Equal(8, model.PretrainingLossHistory.Count);
     }
 
     [Fact]
