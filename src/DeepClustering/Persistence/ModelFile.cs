@@ -26,6 +26,7 @@ public static class ModelFile
         Register(Models.AutoencoderMixtureModel.TypeName, (r, device) => Models.AutoencoderMixtureModel.Load(r, device));
         Register(Models.ClusteringModuleModel.ModelType, (r, device) => Models.ClusteringModuleModel.Load(r, device));
         Register(Models.ClusteringModuleAutoencoderModel.ModelTypeName, (r, device) => Models.ClusteringModuleAutoencoderModel.Load(r, device));
+        Register(Models.MixtureOfAutoencodersModel.TypeName, (r, device) => Models.MixtureOfAutoencodersModel.Load(r, device));
     }
 
     /// <summary>Adds or replaces the loader of a model type. The loader must check <see cref="ModelReader.FormatVersion"/>.</summary>
