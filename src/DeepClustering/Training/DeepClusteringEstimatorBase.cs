@@ -318,9 +318,18 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
     private static int[] ClusterSizesOf(DeepTrainingContext context, THead head)
     {
         int k = head.Clusters;
-        using var labels = context.Map(x => head.Probabilities(x, head.Codes(context.Network, x)).argmax(1));
-        using var counts = labels.bincount(null, k);
-        return DeepTensors.ToIntArray(counts);
+        bool training = head.training;
+        head.eval();
+        try
+        {
+            using var labels = context.Map(x => head.Probabilities(x, head.Codes(context.Network, x)).argmax(1));
+            using var counts = labels.bincount(null, k);
+            return DeepTensors.ToIntArray(counts);
+        }
+        finally
+        {
+            if (training) head.train();
+        }
     }
 
     private string? CollapseMessage(IReadOnlyList<int> sizes, int rows, int epoch)
