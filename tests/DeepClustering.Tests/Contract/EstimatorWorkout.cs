@@ -44,6 +44,8 @@ public static class EstimatorRegistry
         new("GaussianMixture/spherical", (k, seed) => Gmm(k, seed, CovarianceType.Spherical), () => new GaussianMixture(new GaussianMixtureOptions { MaxIterations = 0 }), "MaxIterations"),
         new("GaussianMixture/tied", (k, seed) => Gmm(k, seed, CovarianceType.Tied), () => new GaussianMixture(new GaussianMixtureOptions { Restarts = 0 }), "Restarts"),
         new("AutoencoderMixture", (k, seed) => new DeepClustering.Models.AutoencoderMixture(new DeepClustering.Models.AutoencoderMixtureOptions { Clusters = k, Seed = seed, LatentSize = 2, HiddenSizes = new[] { 8 }, BatchSize = 30, PretrainEpochs = 5, InitialClusteringRestarts = 2 }), () => new DeepClustering.Models.AutoencoderMixture(new DeepClustering.Models.AutoencoderMixtureOptions { PretrainEpochs = -1 }), "PretrainEpochs"),
+        new("SoftKMeans", (k, seed) => new SoftKMeans(new SoftKMeansOptions { Components = k, Seed = seed, Regularization = 0.01 }), () => new SoftKMeans(new SoftKMeansOptions { Regularization = 0 }), "Regularization"),
+        new("SoftRegularizedKMeans", (k, seed) => new DeepClustering.Models.SoftRegularizedKMeans(new DeepClustering.Models.SoftRegularizedKMeansOptions { Clusters = k, Seed = seed, HiddenSizes = new[] { 8 }, BatchSize = 30, PretrainEpochs = 5, Epochs = 3, InitialClusteringRestarts = 2 }), () => new DeepClustering.Models.SoftRegularizedKMeans(new DeepClustering.Models.SoftRegularizedKMeansOptions { Regularization = -1 }), "Regularization"),
         new("GaussianMixture/float64", (k, seed) => Gmm(k, seed, CovarianceType.Full, FloatPrecision.Float64), () => new GaussianMixture(new GaussianMixtureOptions { ChunkSize = 0 }), "ChunkSize"),
     };
 
