@@ -27,6 +27,8 @@ public static class ModelFile
         Register(Models.ClusteringModuleModel.ModelType, (r, device) => Models.ClusteringModuleModel.Load(r, device));
         Register(Models.ClusteringModuleAutoencoderModel.ModelTypeName, (r, device) => Models.ClusteringModuleAutoencoderModel.Load(r, device));
         Register(Models.MixtureOfAutoencodersModel.TypeName, (r, device) => Models.MixtureOfAutoencodersModel.Load(r, device));
+        Register(SoftKMeansModel.ModelType, (r, device) => SoftKMeansModel.Load(r, device));
+        Register(Models.SoftRegularizedKMeansModel.TypeName, (r, device) => Models.SoftRegularizedKMeansModel.Load(r, device));
     }
 
     /// <summary>Adds or replaces the loader of a model type. The loader must check <see cref="ModelReader.FormatVersion"/>.</summary>
