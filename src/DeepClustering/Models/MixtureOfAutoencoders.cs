@@ -47,7 +47,7 @@ public sealed class MixtureOfAutoencoders
 
     /// <inheritdoc />
     protected override string CollapseAdvice =>
-        $"raise BatchEntropyWeight (now {Options.BatchEntropyWeight}) or lower SampleEntropyWeight (now {Options.SampleEntropyWeight})";
+        $"raise BatchEntropyWeight (now {Options.ResolvedBatchEntropyWeight}) or lower SampleEntropyWeight (now {Options.SampleEntropyWeight})";
 
     /// <inheritdoc />
     protected override MixtureOfAutoencodersHead CreateHead(DeepTrainingContext context)
@@ -94,7 +94,7 @@ public sealed class MixtureOfAutoencoders
         var o = Options;
         int epoch = batch.Epoch - WarmupEpochs;
         double alpha = o.Variant == MixtureOfAutoencodersVariant.Mixae ? o.SampleEntropyWeightAt(epoch, o.Epochs) : 0.0;
-        double beta = o.BatchEntropyWeight;
+        double beta = o.ResolvedBatchEntropyWeight;
         var logP = head.LogProbabilities(forward);
         var p = logP.exp();
         var reconstruction = (p * forward.Errors).sum(1).mean();

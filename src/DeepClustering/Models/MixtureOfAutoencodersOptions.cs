@@ -94,9 +94,11 @@ public sealed record MixtureOfAutoencodersOptions : DeepClusteringOptions
 
     /// <summary>
     /// Weight β of the batch-wise entropy H(p̄) of the mean assignment of a batch (maximised, at most log K: every
-    /// autoencoder is used). MIXAE, and DAMIC when positive. Default 1.
+    /// autoencoder is used); MIXAE, and DAMIC when positive. Null (default): 1 when training from random weights,
+    /// where it is what keeps all autoencoders in use, and 0.2 after the k-means initialisation, whose clusters
+    /// already use every autoencoder (a strong β would then split large classes to equalise cluster sizes).
     /// </summary>
-    public double BatchEntropyWeight { get; init; } = 1.0;
+    public double? BatchEntropyWeight { get; init; }
 
     /// <summary>Share of the joint epochs over which α rises linearly from 0 to <see cref="SampleEntropyWeight"/>. Default 0.3.</summary>
     public double EntropyRampFraction { get; init; } = 0.3;
@@ -120,6 +122,10 @@ public sealed record MixtureOfAutoencodersOptions : DeepClusteringOptions
     /// Throw). Default 0.5.
     /// </summary>
     public double CollapseEntropyRatio { get; init; } = 0.5;
+
+    /// <summary>The batch-entropy weight β actually used (see <see cref="BatchEntropyWeight"/>).</summary>
+    public double ResolvedBatchEntropyWeight =>
+        BatchEntropyWeight ?? (Initialization == MixtureOfAutoencodersInitialization.KMeans ? 0.2 : 1.0);
 
     /// <summary>Code width of each autoencoder actually used.</summary>
     public int ResolvedAutoencoderLatentSize => AutoencoderLatentSize ?? ResolvedLatentSize;
@@ -156,7 +162,7 @@ public sealed record MixtureOfAutoencodersOptions : DeepClusteringOptions
         if (AutoencoderLatentSize is int d) OptionCheck.InRange(nameof(AutoencoderLatentSize), d, 1, AutoencoderArchitecture.MaxWidth);
         OptionCheck.InRange(nameof(AssignmentHiddenSize), AssignmentHiddenSize, 1, AutoencoderArchitecture.MaxWidth);
         OptionCheck.InRange(nameof(SampleEntropyWeight), SampleEntropyWeight, 0, 1e6);
-        OptionCheck.InRange(nameof(BatchEntropyWeight), BatchEntropyWeight, 0, 1e6);
+        if (BatchEntropyWeight is double beta) OptionCheck.InRange(nameof(BatchEntropyWeight), beta, 0, 1e6);
         OptionCheck.InRange(nameof(EntropyRampFraction), EntropyRampFraction, 0, 1);
         OptionCheck.GreaterThan(nameof(ReconstructionTemperature), ReconstructionTemperature, 0);
         OptionCheck.InRange(nameof(ReconstructionTemperature), ReconstructionTemperature, 0, 1e6);
