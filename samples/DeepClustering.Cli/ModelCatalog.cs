@@ -1,0 +1,46 @@
+using DeepClustering.Core;
+using DeepClustering.Mixtures;
+
+namespace DeepClustering.Cli;
+
+/// <summary>One model reachable through <c>--model</c>.</summary>
+internal sealed record ModelEntry(string Name, string Description, Func<CliModelSettings, Data.Dataset, IClusteringEstimator<IClusteringModel>> Create);
+
+/// <summary>Every model the CLI can fit, by name. Adding a model is one entry here.</summary>
+internal static class ModelCatalog
+{
+    public static readonly IReadOnlyList<ModelEntry> Entries =
+    [
+        new("kmeans", "k-means++ seeding and chunked Lloyd iterations (EM engine).", (s, d) => new KMeans(new KMeansOptions
+        {
+            Clusters = s.Clusters ?? DefaultClusters(d), Seed = s.Seed, Device = s.Device,
+            Restarts = s.Restarts ?? new KMeansOptions().Restarts,
+            MaxIterations = s.MaxIterations ?? new KMeansOptions().MaxIterations,
+        })),
+        new("gmm", "Gaussian mixture fitted by EM (--covariance full|diag|spherical|tied).", (s, d) => new GaussianMixture(new GaussianMixtureOptions
+        {
+            Components = s.Clusters ?? DefaultClusters(d), Seed = s.Seed, Device = s.Device,
+            Covariance = ParseCovariance(s.Covariance),
+            Restarts = s.Restarts ?? new GaussianMixtureOptions().Restarts,
+            MaxIterations = s.MaxIterations ?? new GaussianMixtureOptions().MaxIterations,
+        })),
+    ];
+
+    public static ModelEntry Find(string name) =>
+        Entries.FirstOrDefault(e => string.Equals(e.Name, name, StringComparison.OrdinalIgnoreCase))
+        ?? throw new ArgumentException($"--model '{name}' is unknown; choose one of: {string.Join(", ", Entries.Select(e => e.Name))}.");
+
+    /// <summary>Without --clusters, use the number of classes when the data are labelled.</summary>
+    public static int DefaultClusters(Data.Dataset data) =>
+        data.Labels is { } y ? y.Distinct().Count()
+        : throw new ArgumentException("--clusters is required for unlabelled data.");
+
+    public static CovarianceType ParseCovariance(string? value) => (value ?? "full").ToLowerInvariant() switch
+    {
+        "full" => CovarianceType.Full,
+        "diag" or "diagonal" => CovarianceType.Diagonal,
+        "spherical" => CovarianceType.Spherical,
+        "tied" => CovarianceType.Tied,
+        _ => throw new ArgumentException($"--covariance '{value}' is unknown; choose full, diag, spherical or tied."),
+    };
+}
