@@ -20,7 +20,7 @@ internal static class AutoencoderTraining
         long n = data.shape[0];
         var history = new List<double>(settings.Epochs);
         network.train();
-        using var optimizer = optim.Adam(network.parameters(), settings.LearningRate, weight_decay: settings.WeightDecay);
+        using var optimizer = BufferedAdam.Create(network.parameters(), settings.LearningRate, settings.WeightDecay);
         using var epochSum = zeros(1, device: device);
         for (int epoch = 0; epoch < settings.Epochs; epoch++)
         {

@@ -79,7 +79,7 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
     /// Override for parameter groups, frozen parts or another optimiser.
     /// </summary>
     protected virtual optim.Optimizer CreateOptimizer(DeepTrainingContext context, THead head) =>
-        optim.Adam(context.Network.parameters().Concat(head.parameters()), Options.LearningRate, weight_decay: Options.WeightDecay);
+        BufferedAdam.Create(context.Network.parameters().Concat(head.parameters()), Options.LearningRate, Options.WeightDecay);
 
     /// <summary>
     /// Called before the batches of every epoch (no gradients are recorded unless you enable them): the place for
