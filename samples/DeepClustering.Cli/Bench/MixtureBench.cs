@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using DeepClustering.Core;
+using DeepClustering.Data;
 using DeepClustering.Mixtures;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -10,7 +11,8 @@ namespace DeepClustering.Cli.Bench;
 
 /// <summary>
 /// Speed benchmarks of the EM engine, independent of the CLI framework:
-/// <c>bench gmm --data FILE.npy --k K --covariance full|diag|spherical|tied --iterations I --seed S [--dtype float32|float64] [--device cpu|cuda] [--chunk ROWS] [--init kmeans|kmeans++|random|random-from-data] [--threads N] [--json]</c>
+/// <c>bench gmm --data FILE.npy --k K --covariance full|diag|spherical|tied --iterations I --seed S [--dtype float32|float64] [--device cpu|cuda] [--chunk ROWS] [--init kmeans|kmeans++|random|random-from-data] [--threads N] [--stream] [--json]</c>
+/// (--stream fits out of core through <see cref="NpyChunkSource"/>)
 /// and <c>bench kmeans --data FILE.npy --k K --iterations I --seed S [--dtype ...] [--device ...] [--json]</c>.
 /// Fits run exactly I iterations (tolerance 0; k-means may stop earlier when no label changes, as scikit-learn).
 /// ms_per_iteration is the whole fit time (initialisation included, as /work/shared/bench/peer_gmm.py) divided by
@@ -69,6 +71,28 @@ public static class MixtureBench
             Device = o.GetValueOrDefault("device", "cpu"),
             ChunkSize = o.TryGetValue("chunk", out var ch) ? int.Parse(ch, CultureInfo.InvariantCulture) : null,
         };
+        if (o.ContainsKey("stream"))
+        {
+            // Out-of-core: the file is read chunk by chunk on every pass; the score is streamed too.
+            var source = new NpyChunkSource(path);
+            var streamTimer = new IterationTimer();
+            var streamWatch = Stopwatch.StartNew();
+            using var streamed = new GaussianMixture(options).Fit(source, streamTimer);
+            streamWatch.Stop();
+            double total = 0;
+            foreach (var chunk in source.ReadChunks(65536)) total += streamed.ScoreSamples(chunk).Sum();
+            var r = Result(streamWatch, streamed.Summary, streamTimer, null, new()
+            {
+                ["mean_log_likelihood"] = total / source.Rows,
+                ["covariance"] = covariance.ToString(),
+                ["dtype"] = options.Precision.ToString(),
+                ["k"] = k,
+                ["streamed"] = true,
+            });
+            r["n"] = source.Rows;
+            r["d"] = source.Columns;
+            return r;
+        }
         using var x = LoadTensor(path, DeviceResolver.Resolve(options.Device));
         var timer = new IterationTimer();
         var watch = Stopwatch.StartNew();
@@ -109,7 +133,7 @@ public static class MixtureBench
         return Result(watch, model.Summary, timer, x, new() { ["inertia"] = model.Inertia, ["dtype"] = dtype.ToString(), ["k"] = k });
     }
 
-    private static Dictionary<string, object> Result(Stopwatch watch, FitSummary summary, IterationTimer timer, Tensor x, Dictionary<string, object> extra)
+    private static Dictionary<string, object> Result(Stopwatch watch, FitSummary summary, IterationTimer timer, Tensor? x, Dictionary<string, object> extra)
     {
         using var self = Process.GetCurrentProcess();
         self.Refresh();
@@ -121,22 +145,15 @@ public static class MixtureBench
             ["fit_seconds"] = Math.Round(watch.Elapsed.TotalSeconds, 3),
             ["process_cpu_seconds"] = Math.Round(self.TotalProcessorTime.TotalSeconds, 3),
             ["peak_working_set_mb"] = Math.Round(self.PeakWorkingSet64 / 1048576.0, 1),
-            ["n"] = x.shape[0],
-            ["d"] = x.shape[1],
+            ["n"] = x?.shape[0] ?? 0,
+            ["d"] = x?.shape[1] ?? 0,
             ["threads"] = torch.get_num_threads(),
         };
         foreach (var (k, v) in extra) r[k] = v;
         return r;
     }
 
-    private static Tensor LoadTensor(string path, Device device)
-    {
-        var (_, rows, cols, _) = NpyMatrix.ReadHeader(path);
-        var values = NpyMatrix.ReadRows(path, 0, checked((int)rows));
-        var t = tensor(values, new long[] { rows, cols });
-        if (device.type == DeviceType.CPU) return t;
-        using (t) return t.to(device);
-    }
+    private static Tensor LoadTensor(string path, Device device) => NpyReader.Read(path).ToTensor(device);
 
     private static string Required(Dictionary<string, string> o, string key) =>
         o.TryGetValue(key, out var v) ? v : throw new ArgumentException($"--{key} is required");
