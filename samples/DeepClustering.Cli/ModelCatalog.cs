@@ -1,5 +1,7 @@
 using DeepClustering.Core;
 using DeepClustering.Mixtures;
+using DeepClustering.Models;
+using DeepClustering.Training;
 
 namespace DeepClustering.Cli;
 
@@ -24,7 +26,26 @@ internal static class ModelCatalog
             Restarts = s.Restarts ?? new GaussianMixtureOptions().Restarts,
             MaxIterations = s.MaxIterations ?? new GaussianMixtureOptions().MaxIterations,
         })),
+        new("ae-gmm", "Autoencoder pretraining, then a Gaussian mixture (diag) on the codes: the deep baseline.", (s, d) =>
+            new AutoencoderMixture(Deep(new AutoencoderMixtureOptions { Covariance = s.Covariance is null ? CovarianceType.Diagonal : ParseCovariance(s.Covariance) }, s, d))),
     ];
+
+    /// <summary>Applies the shared deep-model flags to a deep model's options (unset flags keep the model's defaults).</summary>
+    private static T Deep<T>(T options, CliModelSettings s, Data.Dataset d) where T : DeepClusteringOptions
+    {
+        DeepClusteringOptions o = options with
+        {
+            Clusters = s.Clusters ?? DefaultClusters(d),
+            Seed = s.Seed,
+            Device = s.Device,
+            Epochs = s.Epochs ?? options.Epochs,
+            PretrainEpochs = s.PretrainEpochs ?? options.PretrainEpochs,
+            BatchSize = s.BatchSize ?? options.BatchSize,
+            LearningRate = s.LearningRate ?? options.LearningRate,
+            LatentSize = s.LatentSize ?? options.LatentSize,
+        };
+        return (T)o;
+    }
 
     public static ModelEntry Find(string name) =>
         Entries.FirstOrDefault(e => string.Equals(e.Name, name, StringComparison.OrdinalIgnoreCase))

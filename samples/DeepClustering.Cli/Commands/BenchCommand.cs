@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using DeepClustering.Metrics;
 
@@ -12,7 +13,40 @@ internal static class BenchCommand
     {
         var command = new Command("bench", "Speed benchmarks; each prints one JSON line.");
         command.Add(Hungarian());
+        command.Add(Mixture("gmm", "Time GaussianMixture EM iterations on a .npy file (tolerance 0: exactly --iterations iterations).", withCovariance: true));
+        command.Add(Mixture("kmeans", "Time k-means Lloyd iterations on a .npy file.", withCovariance: false));
         return command;
+    }
+
+    /// <summary>bench gmm / bench kmeans: options parsed here, the work done by <see cref="Bench.MixtureBench"/>.</summary>
+    private static Command Mixture(string name, string description, bool withCovariance)
+    {
+        var data = new Option<string>("--data") { Description = "Float32 or float64 .npy file (rows x features).", Required = true };
+        var k = new Option<int>("--k") { Description = "Components / clusters.", Required = true };
+        var covariance = new Option<string>("--covariance") { Description = "full, diag, spherical or tied.", DefaultValueFactory = _ => "full" };
+        var iterations = new Option<int>("--iterations") { Description = "Iterations to run.", DefaultValueFactory = _ => 100 };
+        var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 0 };
+        var dtype = new Option<string>("--dtype") { Description = "float32 or float64.", DefaultValueFactory = _ => "float32" };
+        var device = new Option<string>("--device") { Description = "cpu, cuda, cuda:N.", DefaultValueFactory = _ => "cpu" };
+        var chunk = new Option<int?>("--chunk") { Description = "Rows per chunk (default: the library's)." };
+        var init = new Option<string?>("--init") { Description = "gmm initialisation: kmeans, kmeans++, random, random-from-data (default random-from-data, as the scikit-learn peer script)." };
+        var threads = new Option<int?>("--threads") { Description = "Torch intra-op threads (default: all cores)." };
+        var json = new Option<bool>("--json") { Description = "One JSON line." };
+        var cmd = new Command(name, description) { data, k, iterations, seed, dtype, device, chunk, threads, json };
+        if (withCovariance) { cmd.Add(covariance); cmd.Add(init); }
+        cmd.SetAction(p => CliErrors.Run(true, () =>
+        {
+            var args = new List<string> { name, "--data", p.GetValue(data)!, "--k", p.GetValue(k).ToString(CultureInfo.InvariantCulture),
+                "--iterations", p.GetValue(iterations).ToString(CultureInfo.InvariantCulture), "--seed", p.GetValue(seed).ToString(CultureInfo.InvariantCulture),
+                "--dtype", p.GetValue(dtype)!, "--device", p.GetValue(device)! };
+            if (withCovariance) args.AddRange(["--covariance", p.GetValue(covariance)!]);
+            if (withCovariance && p.GetValue(init) is { } i) args.AddRange(["--init", i]);
+            if (p.GetValue(chunk) is { } c) args.AddRange(["--chunk", c.ToString(CultureInfo.InvariantCulture)]);
+            if (p.GetValue(threads) is { } t) args.AddRange(["--threads", t.ToString(CultureInfo.InvariantCulture)]);
+            if (p.GetValue(json)) args.Add("--json");
+            return Bench.MixtureBench.Run(args, Console.Out);
+        }));
+        return cmd;
     }
 
     private static Command Hungarian()

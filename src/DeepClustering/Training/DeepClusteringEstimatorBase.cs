@@ -104,6 +104,12 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
     /// <summary>Whether <see cref="EndEpoch"/> implements a convergence test (else a fit that ran all epochs counts as converged).</summary>
     protected virtual bool HasStoppingCriterion => false;
 
+    /// <summary>
+    /// Phase under which the initial clustering's iterations are reported: <see cref="TrainingPhase.Initialization"/>
+    /// by default; a model whose clustering of the codes is the fit itself (no joint training) reports Training.
+    /// </summary>
+    protected virtual TrainingPhase InitialClusteringPhase => TrainingPhase.Initialization;
+
     /// <summary>The option(s) to change after a collapse, named in the warning, e.g. "raise DirichletConcentration".</summary>
     protected virtual string CollapseAdvice => "lower LearningRate or Epochs, or check that Clusters suits the data";
 
@@ -144,7 +150,7 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
         try
         {
             // 1. Autoencoder.
-            FeatureScaler scaler;
+            Scaler scaler;
             IReadOnlyList<double> pretrainHistory;
             if (pretrained is not null)
             {
@@ -156,12 +162,12 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
             {
                 var architecture = AutoencoderTrainer.ResolveArchitecture(options.Network, data, options.HiddenSizes, options.ResolvedLatentSize,
                     options.Activation, options.TanhBottleneck, options.GlorotInit, nameof(options.Network));
-                scaler = FeatureScaler.Fit(data, options.Scaler);
+                scaler = DeepScaling.Fit(data, options.Scaler);
                 network = architecture.Create(random.Generator);
                 network.to(device);
                 pretrainHistory = Array.Empty<double>();
             }
-            using var x = scaler.Transform(data, device);
+            using var x = DeepScaling.ToTensor(scaler, data, device);
             if (pretrained is null && options.PretrainEpochs > 0)
                 pretrainHistory = AutoencoderTraining.Train(network, x, options.ToPretrainSettings(), random, device, progress, Logger, cancellationToken);
 
@@ -172,6 +178,7 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
             head.to(device);
             cancellationToken.ThrowIfCancellationRequested();
             double? initialObjective = null;
+            FitSummary? initialSummary = null;
             var settings = GetInitialClustering(options);
             if (settings is null)
             {
@@ -179,8 +186,9 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
             }
             else
             {
-                using var initial = RunInitialClustering(context, settings);
+                using var initial = RunInitialClustering(context, settings, progress);
                 initialObjective = initial.Objective;
+                initialSummary = initial.Model.Summary;
                 context.ClusterSizes = initial.ClusterSizes;
                 progress?.Report(new TrainingProgress(TrainingPhase.Initialization, 0, 1, 1, initial.Objective, initial.ClusterSizes));
                 Initialize(context, head, initial);
@@ -200,11 +208,22 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
             context.ClusterSizes = sizes;
             var collapse = CollapseMessage(sizes, context.Rows, epochs);
             if (collapse is not null) context.Warn(collapse);
-            double final = history.Count > 0 ? history[^1] : initialObjective ?? (pretrainHistory.Count > 0 ? pretrainHistory[^1] : double.NaN);
-            IReadOnlyList<double> objectiveHistory = history.Count > 0 ? history : initialObjective is double o ? new[] { o } : pretrainHistory;
-            progress?.Report(new TrainingProgress(TrainingPhase.Finalizing, 0, 1, 1, final, sizes, Message: collapse));
-            var summary = new FitSummary(stoppedEarly || !HasStoppingCriterion, history.Count, final, objectiveHistory.ToArray(), 0,
-                clock.Elapsed, warnings.ToArray());
+            FitSummary summary;
+            if (history.Count > 0 || initialSummary is null)
+            {
+                double final = history.Count > 0 ? history[^1] : pretrainHistory.Count > 0 ? pretrainHistory[^1] : double.NaN;
+                IReadOnlyList<double> objectiveHistory = history.Count > 0 ? history : pretrainHistory;
+                summary = new FitSummary(stoppedEarly || !HasStoppingCriterion, history.Count, final, objectiveHistory.ToArray(), 0,
+                    clock.Elapsed, warnings.ToArray());
+            }
+            else
+            {
+                // No joint training: the clustering of the codes is the model's fit.
+                summary = new FitSummary(initialSummary.Converged, initialSummary.Iterations, initialSummary.FinalObjective,
+                    initialSummary.ObjectiveHistory.ToArray(), initialSummary.BestRestart, clock.Elapsed,
+                    warnings.Concat(initialSummary.Warnings).ToArray());
+            }
+            progress?.Report(new TrainingProgress(TrainingPhase.Finalizing, 0, 1, 1, summary.FinalObjective, sizes, Message: collapse));
             var parts = new DeepModelParts(network, scaler, options, summary, pretrainHistory, device);
             var model = CreateModel(parts, head);
             network = null;
@@ -315,20 +334,38 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
         return $"cluster collapse after epoch {epoch}: cluster {largest} holds {share:P1} of the rows ({used} of {sizes.Count} clusters in use); {CollapseAdvice}.";
     }
 
-    private InitialClusteringResult RunInitialClustering(DeepTrainingContext context, InitialClusteringSettings settings)
+    private InitialClusteringResult RunInitialClustering(DeepTrainingContext context, InitialClusteringSettings settings,
+        IProgress<TrainingProgress>? progress)
     {
         var codes = context.EncodeAll();
         try
         {
             int seed;
             using (var derived = context.Random.Derive(1)) seed = derived.Seed;
-            var (model, responsibilities) = LatentClustering.Fit(codes, Options.Clusters, settings, seed, Options.Device, context.CancellationToken);
-            return new InitialClusteringResult(settings.Kind, model, codes, responsibilities);
+            // The EM engine's iterations are reported under this pipeline's phase for them.
+            var phase = InitialClusteringPhase;
+            var forward = progress is null ? null : new ForwardingProgress(p => progress.Report(p with { Phase = phase }));
+            var (model, responsibilities) = LatentClustering.Fit(codes, Options.Clusters, settings, seed, forward, context.CancellationToken);
+            try
+            {
+                return new InitialClusteringResult(settings.Kind, model, codes, responsibilities);
+            }
+            catch
+            {
+                model.Dispose();
+                responsibilities.Dispose();
+                throw;
+            }
         }
         catch
         {
             codes.Dispose();
             throw;
         }
+    }
+
+    private sealed class ForwardingProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
     }
 }

@@ -20,7 +20,7 @@ public sealed class InitialClusteringResult : IDisposable
         Responsibilities = responsibilities;
         using var scope = NewDisposeScope();
         Labels = responsibilities.argmax(1).MoveToOuterDisposeScope();
-        var counts = responsibilities.sum(0);
+        var counts = responsibilities.sum(dim: 0);
         Weights = (counts / counts.sum()).MoveToOuterDisposeScope();
         var safe = counts.clamp_min(1e-10).unsqueeze(1);
         Means = (responsibilities.t().matmul(codes) / safe).MoveToOuterDisposeScope();

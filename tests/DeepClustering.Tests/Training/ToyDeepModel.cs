@@ -119,7 +119,7 @@ public sealed class Toy(ToyOptions options, ILogger? logger = null) : DeepCluste
         var codes = context.Network.Encode(batch.Inputs);
         var reconstruction = nn.functional.mse_loss(context.Network.Decode(codes), batch.Inputs);
         var p = head.Probabilities(batch.Inputs, codes);
-        var distortion = (p * head.Distances(codes)).sum(1).mean();
+        var distortion = (p * head.Distances(codes)).sum(dim: 1).mean();
         var total = reconstruction + Options.ClusteringWeight * distortion;
         if (Options.Mode == 2) total = total * float.NaN;
         return new DeepLoss(total, ("reconstruction", reconstruction), ("distortion", distortion)) { Probabilities = p };
