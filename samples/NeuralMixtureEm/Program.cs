@@ -5,7 +5,7 @@
 //   dotnet run -c Release --project samples/NeuralMixtureEm -- mnist-test --ablation      EM alone, consistency alone, both
 //
 // Options (all optional): --seeds 0,1,2  --epochs N  --network conv|mlp  --em W  --consistency W  --balance W
-//   --augment true|false  --normalization data|sphere  --temperature T  --batch B  --lr R  --latent H
+//   --augment true|false  --estep T  --learn-mixing true|false  --mixing-floor F  --normalization data|sphere  --temperature T  --batch B  --lr R  --latent H
 //   --hidden 32,64,128  --threads N (default 2)  --rows N (first N rows only)  --verbose (per-epoch lines)
 using System.Diagnostics;
 using System.Globalization;
@@ -47,6 +47,8 @@ if (flags.TryGetValue("balance", out var b)) options = options with { BalanceWei
 if (flags.TryGetValue("augment", out var a)) options = options with { Augment = bool.Parse(a) };
 if (flags.TryGetValue("normalization", out var d)) options = options with { Normalization = Enum.Parse<DensityNormalization>(d, ignoreCase: true) };
 if (flags.TryGetValue("estep", out var et)) options = options with { EStepTemperature = double.Parse(et, inv) };
+if (flags.TryGetValue("learn-mixing", out var lm)) options = options with { LearnMixingWeights = bool.Parse(lm) };
+if (flags.TryGetValue("mixing-floor", out var mf)) options = options with { MixingFloor = double.Parse(mf, inv) };
 if (flags.TryGetValue("temperature", out var t)) options = options with { Temperature = double.Parse(t, inv) };
 if (flags.TryGetValue("batch", out var bs)) options = options with { BatchSize = int.Parse(bs, inv) };
 if (flags.TryGetValue("lr", out var lr)) options = options with { LearningRate = double.Parse(lr, inv) };

@@ -1,4 +1,5 @@
 using DeepClustering.Data;
+using DeepClustering.Persistence;
 using DeepClustering.Training;
 using static TorchSharp.torch;
 
@@ -78,21 +79,26 @@ public sealed class NeuralMixtureEmModel : DeepClusteringModelBase
     /// <summary>Loads a model saved by <see cref="DeepClusteringModelBase.Save(Stream)"/> onto <paramref name="device"/>.</summary>
     /// <exception cref="ModelFormatException">Not a NeuralMixtureEm model file, an unsupported version, or damaged.</exception>
     public static NeuralMixtureEmModel Load(Stream source, string device = "cpu") =>
-        LoadModel<NeuralMixtureEmModel, NeuralMixtureEmOptions>(source, ModelTypeName, Version, device, (parts, reader) =>
-        {
-            var options = (NeuralMixtureEmOptions)parts.Options;
-            int clusters = reader.Get<int>("clusters");
-            if (clusters < 1 || clusters > 100_000) throw new ModelFormatException($"the {ModelTypeName} file has an implausible cluster count {clusters}.");
-            try { options.Validate(); }
-            catch (ArgumentException e) { throw new ModelFormatException($"the {ModelTypeName} file holds invalid options: {e.Message}", e); }
-            return new NeuralMixtureEmModel(parts, new NeuralMixtureEmHead(parts.Network.LatentSize, clusters, options.Normalization, options.Temperature, generator: null));
-        });
+        LoadModel<NeuralMixtureEmModel, NeuralMixtureEmOptions>(source, ModelTypeName, Version, device, Create);
 
     /// <summary>Loads a model file.</summary>
     public static NeuralMixtureEmModel Load(string path, string device = "cpu")
     {
         using var stream = File.OpenRead(path);
         return Load(stream, device);
+    }
+
+    internal static NeuralMixtureEmModel Load(ModelReader reader, string device) =>
+        LoadModel<NeuralMixtureEmModel, NeuralMixtureEmOptions>(reader, ModelTypeName, Version, device, Create);
+
+    private static NeuralMixtureEmModel Create(DeepModelParts parts, ModelReader reader)
+    {
+        var options = (NeuralMixtureEmOptions)parts.Options;
+        int clusters = reader.Get<int>("clusters");
+        if (clusters < 1 || clusters > 100_000) throw new ModelFormatException($"the {ModelTypeName} file has an implausible cluster count {clusters}.");
+        try { options.Validate(); }
+        catch (ArgumentException e) { throw new ModelFormatException($"the {ModelTypeName} file holds invalid options: {e.Message}", e); }
+        return new NeuralMixtureEmModel(parts, new NeuralMixtureEmHead(parts.Network.LatentSize, clusters, options.Normalization, options.Temperature, generator: null));
     }
 
     private Tensor Embedding(Dataset data)

@@ -24,6 +24,7 @@ public static class ModelFile
         Register(KMeansModel.ModelType, (r, device) => KMeansModel.Load(r, device));
         Register(GaussianMixtureModel.ModelType, (r, device) => GaussianMixtureModel.Load(r, device));
         Register(Models.AutoencoderMixtureModel.TypeName, (r, device) => Models.AutoencoderMixtureModel.Load(r, device));
+        Register(Models.NeuralMixtureEmModel.ModelTypeName, (r, device) => Models.NeuralMixtureEmModel.Load(r, device));
     }
 
     /// <summary>Adds or replaces the loader of a model type. The loader must check <see cref="ModelReader.FormatVersion"/>.</summary>

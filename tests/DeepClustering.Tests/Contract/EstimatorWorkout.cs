@@ -44,6 +44,7 @@ public static class EstimatorRegistry
         new("GaussianMixture/spherical", (k, seed) => Gmm(k, seed, CovarianceType.Spherical), () => new GaussianMixture(new GaussianMixtureOptions { MaxIterations = 0 }), "MaxIterations"),
         new("GaussianMixture/tied", (k, seed) => Gmm(k, seed, CovarianceType.Tied), () => new GaussianMixture(new GaussianMixtureOptions { Restarts = 0 }), "Restarts"),
         new("AutoencoderMixture", (k, seed) => new DeepClustering.Models.AutoencoderMixture(new DeepClustering.Models.AutoencoderMixtureOptions { Clusters = k, Seed = seed, LatentSize = 2, HiddenSizes = new[] { 8 }, BatchSize = 30, PretrainEpochs = 5, InitialClusteringRestarts = 2 }), () => new DeepClustering.Models.AutoencoderMixture(new DeepClustering.Models.AutoencoderMixtureOptions { PretrainEpochs = -1 }), "PretrainEpochs"),
+        new("NeuralMixtureEm", (k, seed) => new DeepClustering.Models.NeuralMixtureEm(new DeepClustering.Models.NeuralMixtureEmOptions { Clusters = k, Seed = seed, LatentSize = 8, HiddenSizes = new[] { 16 }, BatchSize = 30, Epochs = 8, UniformMixingEpochs = 2 }), () => new DeepClustering.Models.NeuralMixtureEm(new DeepClustering.Models.NeuralMixtureEmOptions { Temperature = 0 }), "Temperature"),
         new("GaussianMixture/float64", (k, seed) => Gmm(k, seed, CovarianceType.Full, FloatPrecision.Float64), () => new GaussianMixture(new GaussianMixtureOptions { ChunkSize = 0 }), "ChunkSize"),
     };
 
