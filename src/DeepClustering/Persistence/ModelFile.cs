@@ -29,6 +29,7 @@ public static class ModelFile
         Register(Models.MixtureOfAutoencodersModel.TypeName, (r, device) => Models.MixtureOfAutoencodersModel.Load(r, device));
         Register(SoftKMeansModel.ModelType, (r, device) => SoftKMeansModel.Load(r, device));
         Register(Models.SoftRegularizedKMeansModel.TypeName, (r, device) => Models.SoftRegularizedKMeansModel.Load(r, device));
+        Register(Models.NeuralMixtureEmModel.ModelTypeName, (r, device) => Models.NeuralMixtureEmModel.Load(r, device));
     }
 
     /// <summary>Adds or replaces the loader of a model type. The loader must check <see cref="ModelReader.FormatVersion"/>.</summary>
