@@ -1,0 +1,28 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DeepClustering.Mixtures;
+
+/// <summary>
+/// The EM engine works on rows minus a centring vector (the training mean): distances and second moments then
+/// keep their precision in float32 whatever the data's offset (translation invariance).
+/// </summary>
+internal static class Centering
+{
+    /// <summary>Column means of <paramref name="data"/> in double precision (D), on <paramref name="device"/>.</summary>
+    public static Tensor ColumnMeans(Tensor data, Device device)
+    {
+        using var scope = NewDisposeScope();
+        var m = data.sum(dim: 0, type: ScalarType.Float64) / data.shape[0];
+        return m.to(device).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>(data − center) in <paramref name="dtype"/> on <paramref name="device"/>; the input is not modified.</summary>
+    public static Tensor Apply(Tensor data, Tensor center, ScalarType dtype, Device device)
+    {
+        using var scope = NewDisposeScope();
+        var x = data.to(dtype, device);
+        var c = center.to(dtype, device);
+        return (x - c).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,238 @@
+using DeepClustering.Core;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DeepClustering.Mixtures;
+
+/// <summary>One k-means run's result (tensors on the data's device; the caller owns them).</summary>
+internal sealed class KMeansRun : IDisposable
+{
+    public required Tensor Centers { get; init; }      // K x D, working dtype, centred coordinates
+    public required Tensor Labels { get; init; }       // N int64
+    public required double Inertia { get; init; }
+    public required int Iterations { get; init; }
+    public required bool Converged { get; init; }
+    public required List<double> History { get; init; }
+    public required List<string> Warnings { get; init; }
+    public int BestRestart { get; set; }
+
+    public void Dispose() { Centers.Dispose(); Labels.Dispose(); }
+}
+
+/// <summary>
+/// k-means on an in-memory tensor: greedy k-means++ seeding (D² sampling) and Lloyd iterations as chunked
+/// tensor ops (‖x‖² + ‖c‖² − 2 x·c via <c>addmm</c>, sums via a one-hot product), with scikit-learn's stopping
+/// rules and empty clusters re-seeded at the points farthest from their centres. Works on CPU or CUDA alike.
+/// </summary>
+internal static class KMeansEngine
+{
+    public static int DefaultChunkRows(int clusters, int features, int elementBytes)
+    {
+        long perRow = 2L * clusters + features + 4;
+        return (int)Math.Clamp((16L << 20) / (perRow * elementBytes), 256, 65536);
+    }
+
+    /// <summary>Squared row norms (N), same dtype as x.</summary>
+    public static Tensor RowNorms(Tensor x) => x.square().sum(dim: 1);
+
+    /// <summary>Greedy k-means++: returns the indices of the K seeds (scikit-learn's <c>_kmeans_plusplus</c>).</summary>
+    public static long[] SeedPlusPlus(Tensor x, Tensor xx, int k, Random random, int chunkRows, CancellationToken ct)
+    {
+        using var outer = NewDisposeScope();
+        long n = x.shape[0];
+        int trials = 2 + (int)Math.Log(k);
+        var indices = new long[k];
+        indices[0] = random.NextInt64(n);
+        var closest = SquaredDistancesTo(x, xx, x[indices[0]].unsqueeze(0), chunkRows).squeeze(0).to(ScalarType.Float64); // N
+        double pot = closest.sum().item<double>();
+        for (int c = 1; c < k; c++)
+        {
+            ct.ThrowIfCancellationRequested();
+            using var scope = NewDisposeScope();
+            long[] candidates;
+            if (pot <= 0 || !double.IsFinite(pot))
+                candidates = Enumerable.Range(0, trials).Select(_ => random.NextInt64(n)).ToArray(); // all points coincide with seeds
+            else
+            {
+                var cum = closest.cumsum(dim: 0);
+                var draws = tensor(Enumerable.Range(0, trials).Select(_ => random.NextDouble() * pot).ToArray(), dtype: ScalarType.Float64, device: x.device);
+                candidates = searchsorted(cum, draws).clamp_max(n - 1).cpu().data<long>().ToArray();
+            }
+            var candRows = x.index_select(0, tensor(candidates, device: x.device));
+            var d = SquaredDistancesTo(x, xx, candRows, chunkRows).to(ScalarType.Float64);       // trials x N
+            var pots = minimum(d, closest.unsqueeze(0)).sum(dim: 1);
+            int best = (int)pots.argmin().item<long>();
+            pot = pots[best].item<double>();
+            closest.copy_(minimum(d[best], closest));
+            indices[c] = candidates[best];
+        }
+        return indices;
+    }
+
+    /// <summary>K distinct row indices uniformly at random.</summary>
+    public static long[] SeedRandom(long n, int k, RandomSource rng, Device device)
+    {
+        using var perm = rng.Permutation(n, CPU);
+        return perm.narrow(0, 0, k).data<long>().ToArray();
+    }
+
+    /// <summary>Squared Euclidean distances from each of the M points to every row (M x N), clamped at 0.</summary>
+    public static Tensor SquaredDistancesTo(Tensor x, Tensor xx, Tensor points, int chunkRows)
+    {
+        using var scope = NewDisposeScope();
+        long n = x.shape[0];
+        var pp = points.square().sum(dim: 1, keepdim: true);                                     // M x 1
+        var parts = new List<Tensor>();
+        for (long s = 0; s < n; s += chunkRows)
+        {
+            long len = Math.Min(chunkRows, n - s);
+            var xc = x.narrow(0, s, len);
+            var d = (pp + xx.narrow(0, s, len).unsqueeze(0)).addmm_(points, xc.t(), beta: 1, alpha: -2);
+            parts.Add(d.clamp_min_(0));
+        }
+        return (parts.Count == 1 ? parts[0] : cat(parts, 1)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Nearest centre and squared distance for every row (labels int64 N, distances N).</summary>
+    public static (Tensor Labels, Tensor Distances) Assign(Tensor x, Tensor xx, Tensor centers, int chunkRows, CancellationToken ct)
+    {
+        using var scope = NewDisposeScope();
+        long n = x.shape[0];
+        var cc = centers.square().sum(dim: 1).unsqueeze(0);                                      // 1 x K
+        var ct_ = centers.t();
+        var labels = empty(n, dtype: ScalarType.Int64, device: x.device);
+        var dist = empty(n, dtype: x.dtype, device: x.device);
+        for (long s = 0; s < n; s += chunkRows)
+        {
+            ct.ThrowIfCancellationRequested();
+            using var inner = NewDisposeScope();
+            long len = Math.Min(chunkRows, n - s);
+            var d = cc.addmm(x.narrow(0, s, len), ct_, beta: 1, alpha: -2);                      // ‖c‖² − 2x·c
+            var (minv, arg) = d.min(1);
+            labels.narrow(0, s, len).copy_(arg);
+            dist.narrow(0, s, len).copy_((minv + xx.narrow(0, s, len)).clamp_min_(0));
+        }
+        return (labels.MoveToOuterDisposeScope(), dist.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Lloyd iterations from <paramref name="initialCenters"/> (scikit-learn's <c>_kmeans_single_lloyd</c>).</summary>
+    public static KMeansRun Lloyd(Tensor x, Tensor xx, Tensor initialCenters, int maxIterations, double absoluteTolerance,
+        int chunkRows, int restart, IProgress<TrainingProgress>? progress, CancellationToken ct)
+    {
+        using var outer = NewDisposeScope();
+        long n = x.shape[0];
+        int k = (int)initialCenters.shape[0];
+        var f64 = ScalarType.Float64;
+        var centers = initialCenters.clone();
+        Tensor? labelsOld = null;
+        var history = new List<double>();
+        var warnings = new List<string>();
+        int reseeded = 0, iterations = 0;
+        bool converged = false;
+        for (int it = 1; it <= maxIterations; it++)
+        {
+            iterations = it;
+            using var scope = NewDisposeScope();
+            // Assignment with the current centres, accumulating the sums for the new ones in the same pass.
+            var cc = centers.square().sum(dim: 1).unsqueeze(0);
+            var ctT = centers.t();
+            var labels = empty(n, dtype: ScalarType.Int64, device: x.device);
+            var dist = empty(n, dtype: x.dtype, device: x.device);
+            var sums = zeros(k, x.shape[1], dtype: f64, device: x.device);
+            var counts = zeros(k, dtype: f64, device: x.device);
+            var inertia = zeros(Array.Empty<long>(), dtype: f64, device: x.device);
+            for (long s = 0; s < n; s += chunkRows)
+            {
+                ct.ThrowIfCancellationRequested();
+                using var inner = NewDisposeScope();
+                long len = Math.Min(chunkRows, n - s);
+                var xc = x.narrow(0, s, len);
+                var d = cc.addmm(xc, ctT, beta: 1, alpha: -2);
+                var (minv, arg) = d.min(1);
+                var di = (minv + xx.narrow(0, s, len)).clamp_min_(0);
+                labels.narrow(0, s, len).copy_(arg);
+                dist.narrow(0, s, len).copy_(di);
+                var onehot = nn.functional.one_hot(arg, k).to(x.dtype);
+                sums.add_(onehot.t().matmul(xc).to(f64));
+                counts.add_(onehot.sum(dim: 0, type: f64));
+                inertia.add_(di.sum(type: f64));
+            }
+            double inertiaValue = inertia.item<double>();
+            history.Add(inertiaValue);
+            var countsCpu = counts.cpu().data<double>().ToArray();
+            var empties = Enumerable.Range(0, k).Where(j => countsCpu[j] == 0).ToArray();
+            if (empties.Length > 0)
+            {
+                // Re-seed each empty cluster at one of the points farthest from their centres, taken out of its old cluster.
+                var far = dist.topk(empties.Length).indexes.cpu().data<long>().ToArray();
+                var labelsCpu = labels.index_select(0, tensor(far, device: x.device)).cpu().data<long>().ToArray();
+                for (int e = 0; e < empties.Length; e++)
+                {
+                    var row = x[far[e]].to(f64);
+                    long old = labelsCpu[e];
+                    sums[old].sub_(row); counts[old].sub_(1);
+                    sums[empties[e]].copy_(row); counts[empties[e]].fill_(1);
+                }
+                reseeded += empties.Length;
+            }
+            var newCenters = (sums / counts.clamp_min(1).unsqueeze(1)).to(x.dtype);
+            double shift = (newCenters - centers).to(f64).square().sum().item<double>();
+            centers.copy_(newCenters);
+            progress?.Report(new TrainingProgress(TrainingPhase.Training, restart, it, maxIterations, inertiaValue,
+                countsCpu.Select(c => (int)Math.Round(c)).ToArray()));
+            bool strict = labelsOld is not null && empties.Length == 0 && labels.eq(labelsOld).all().item<bool>();
+            labelsOld?.Dispose();
+            labelsOld = labels.DetachFromDisposeScope();
+            if (strict || shift <= absoluteTolerance) { converged = true; break; }
+        }
+        labelsOld?.Dispose();
+        if (reseeded > 0) warnings.Add($"k-means re-seeded {reseeded} empty cluster(s) at the farthest points (restart {restart}).");
+        if (!converged) warnings.Add($"k-means restart {restart} did not converge in {maxIterations} iterations; raise MaxIterations or Tolerance.");
+        // Final assignment so that labels and inertia belong to the returned centres (as Predict would give).
+        var (finalLabels, finalDist) = Assign(x, xx, centers, chunkRows, ct);
+        double finalInertia = finalDist.sum(type: f64).item<double>();
+        var run = new KMeansRun
+        {
+            Centers = centers.DetachFromDisposeScope(),
+            Labels = finalLabels.DetachFromDisposeScope(),
+            Inertia = finalInertia,
+            Iterations = iterations,
+            Converged = converged,
+            History = history,
+            Warnings = warnings,
+        };
+        return run;
+    }
+
+    /// <summary>
+    /// Full k-means with restarts on centred data (N x D, working dtype): returns the run with the lowest inertia.
+    /// </summary>
+    public static KMeansRun Fit(Tensor x, int k, KMeansInit init, int restarts, int maxIterations, double tolerance, int chunkRows,
+        RandomSource rng, IProgress<TrainingProgress>? progress, CancellationToken ct)
+    {
+        using var scope = NewDisposeScope();
+        var xx = RowNorms(x);
+        // scikit-learn's tolerance is relative to the mean feature variance.
+        long n = x.shape[0];
+        var mean = x.sum(dim: 0, type: ScalarType.Float64) / n;
+        double meanVariance = (xx.sum(type: ScalarType.Float64).item<double>() / n - mean.square().sum().item<double>()) / x.shape[1];
+        double tolAbs = tolerance * Math.Max(0, meanVariance);
+        KMeansRun? best = null;
+        int bestRestart = 0;
+        for (int r = 0; r < restarts; r++)
+        {
+            ct.ThrowIfCancellationRequested();
+            using var sub = rng.Derive(r);
+            progress?.Report(new TrainingProgress(TrainingPhase.Initialization, r, 0, maxIterations, double.NaN, Message: "k-means seeding"));
+            long[] seeds = init == KMeansInit.KMeansPlusPlus
+                ? SeedPlusPlus(x, xx, k, sub.Random, chunkRows, ct)
+                : SeedRandom(x.shape[0], k, sub, x.device);
+            using var initial = x.index_select(0, tensor(seeds, device: x.device));
+            var run = Lloyd(x, xx, initial, maxIterations, tolAbs, chunkRows, r, progress, ct);
+            if (best is null || run.Inertia < best.Inertia) { best?.Dispose(); best = run; bestRestart = r; }
+            else run.Dispose();
+        }
+        best!.BestRestart = bestRestart;
+        return best;
+    }
+}
