@@ -1,0 +1,110 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DeepClustering.Mixtures;
+
+/// <summary>
+/// Fast evaluation of log N(x | μ_k, Σ_k) + bias_k for every row of a chunk and every component, prepared once
+/// per parameter set. Diagonal and spherical components need a single <c>addmm</c> over the augmented chunk
+/// [x, x²] or [x, ‖x‖²]; full and tied components one product [x, 1] · W giving all whitened residuals
+/// (x − μ_k)ᵀ P_k side by side (n x K·D), reduced by one norm. Memory per chunk is O(n·K·D) at most.
+/// </summary>
+public sealed class GaussianLogDensity : IDisposable
+{
+    private readonly Tensor _weights;   // augmented width x K (diag/spherical) or (D+1) x K·D (full/tied)
+    private readonly Tensor _constant;  // 1 x K
+
+    /// <summary>Covariance type.</summary>
+    public CovarianceType Covariance { get; }
+
+    /// <summary>Number of components K.</summary>
+    public int Components { get; }
+
+    /// <summary>Number of features D.</summary>
+    public int Features { get; }
+
+    /// <summary>Working dtype of the evaluation.</summary>
+    public ScalarType Dtype { get; }
+
+    private GaussianLogDensity(CovarianceType type, int k, int d, ScalarType dtype, Tensor weights, Tensor constant)
+    {
+        Covariance = type; Components = k; Features = d; Dtype = dtype;
+        _weights = weights.DetachFromDisposeScope();
+        _constant = constant.DetachFromDisposeScope();
+    }
+
+    /// <summary>Prepares the kernel.</summary>
+    /// <param name="type">Covariance type.</param>
+    /// <param name="means">Means in the chunks' (centred) coordinates, K x D, double.</param>
+    /// <param name="precisionsCholesky">Precision Cholesky factors (double), shaped by <paramref name="type"/>.</param>
+    /// <param name="componentBias">Added to component k's log-density (for example log weights), K; null for none.</param>
+    /// <param name="dtype">Working dtype of the chunks.</param>
+    public static GaussianLogDensity Create(CovarianceType type, Tensor means, Tensor precisionsCholesky, Tensor? componentBias, ScalarType dtype)
+    {
+        ArgumentNullException.ThrowIfNull(means);
+        ArgumentNullException.ThrowIfNull(precisionsCholesky);
+        using var scope = NewDisposeScope();
+        var f64 = ScalarType.Float64;
+        var mu = means.to(f64);
+        var pc = precisionsCholesky.to(f64, mu.device);
+        int k = (int)mu.shape[0], d = (int)mu.shape[1];
+        var constant = GaussianMath.ComputeLogDetCholesky(type, pc, d) - 0.5 * d * GaussianMath.Log2Pi;
+        if (type == CovarianceType.Tied) constant = constant.expand(k);
+        if (componentBias is not null) constant = constant + componentBias.to(f64, mu.device);
+        Tensor w;
+        switch (type)
+        {
+            case CovarianceType.Full:
+            case CovarianceType.Tied:
+            {
+                var p = type == CovarianceType.Tied ? pc.unsqueeze(0).expand(k, d, d) : pc;     // K x D x D
+                var top = p.permute(1, 0, 2).reshape(d, (long)k * d);                           // column block k = P_k
+                var bottom = -mu.unsqueeze(1).bmm(p).reshape(1, (long)k * d);                    // −μ_kᵀ P_k
+                w = cat(new[] { top, bottom }, 0);
+                break;
+            }
+            case CovarianceType.Diagonal:
+            {
+                var prec = pc.square();                                                          // K x D
+                w = cat(new[] { (mu * prec).t(), -0.5 * prec.t() }, 0);                          // 2D x K
+                constant = constant - 0.5 * (mu.square() * prec).sum(dim: 1);
+                break;
+            }
+            default:
+            {
+                var prec = pc.square();                                                          // K
+                w = cat(new[] { (mu * prec.unsqueeze(1)).t(), -0.5 * prec.unsqueeze(0) }, 0);   // (D+1) x K
+                constant = constant - 0.5 * prec * mu.square().sum(dim: 1);
+                break;
+            }
+        }
+        return new GaussianLogDensity(type, k, d, dtype, w.to(dtype).contiguous(), constant.to(dtype).reshape(1, k).contiguous());
+    }
+
+    /// <summary>log N(x | μ_k, Σ_k) + bias_k for each row of the chunk (n x K, new tensor in the working dtype).</summary>
+    public Tensor Evaluate(RowChunk chunk)
+    {
+        ArgumentNullException.ThrowIfNull(chunk);
+        return Evaluate(chunk.Augmented);
+    }
+
+    /// <summary>As <see cref="Evaluate(RowChunk)"/>, from an augmented block (see <see cref="GaussianMath.Augment"/>).</summary>
+    public Tensor Evaluate(Tensor augmented)
+    {
+        ArgumentNullException.ThrowIfNull(augmented);
+        if (Covariance is CovarianceType.Diagonal or CovarianceType.Spherical)
+            return _constant.addmm(augmented, _weights);
+        using var scope = NewDisposeScope();
+        long n = augmented.shape[0];
+        var y = augmented.matmul(_weights).view(n, Components, Features);                        // whitened residuals
+        var q = linalg.vector_norm(y, 2, new long[] { 2 });
+        return q.pow_(2).mul_(-0.5).add_(_constant).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Releases the prepared tensors.</summary>
+    public void Dispose()
+    {
+        _weights.Dispose();
+        _constant.Dispose();
+    }
+}

@@ -1,0 +1,349 @@
+using System.Diagnostics;
+using DeepClustering.Core;
+using DeepClustering.Data;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DeepClustering.Mixtures;
+
+/// <summary>
+/// The EM template shared by every mixture model (the counterpart of scikit-learn's <c>BaseMixture</c>): option
+/// and data checks, restarts, initialisation from responsibilities (k-means, k-means++, random, random data
+/// points), the E-step as chunked tensor work that accumulates <see cref="MixtureStatistics"/>, the tolerance
+/// test on the lower bound, the iteration history, progress, cancellation, the choice of the best restart and a
+/// final E-step. A model fills small hooks: its log-densities and log-weights, initialisation and M-step from
+/// sufficient statistics, its lower bound, and how to build the fitted model.
+/// </summary>
+/// <remarks>
+/// Hooks see centred coordinates (rows minus <see cref="MixtureContext.Center"/>, in the working precision) and
+/// run with a dispose scope open: tensors they return are owned by the caller; parameters they return must be
+/// detached from dispose scopes (see <see cref="GaussianParameters"/>). Every pass checks the cancellation token
+/// once per chunk and throws <see cref="OperationCanceledException"/>; no model is returned then.
+/// </remarks>
+/// <typeparam name="TOptions">Options type.</typeparam>
+/// <typeparam name="TParameters">The model's parameter set, owned and disposed by the engine.</typeparam>
+/// <typeparam name="TModel">Fitted model type.</typeparam>
+public abstract class MixtureEstimatorBase<TOptions, TParameters, TModel> : IClusteringEstimator<TModel>
+    where TOptions : MixtureOptions
+    where TParameters : class, IDisposable
+    where TModel : class, IClusteringModel
+{
+    /// <summary>Rows of the sample that seeds k-means / k-means++ initialisation of a streamed fit.</summary>
+    protected const int StreamInitializationSampleRows = 100_000;
+
+    /// <summary>Stores the options (validated when fitting).</summary>
+    protected MixtureEstimatorBase(TOptions options) => Options = options ?? throw new ArgumentNullException(nameof(options));
+
+    /// <summary>The options (immutable).</summary>
+    public TOptions Options { get; }
+
+    /// <summary>Fits on a dataset, on the device named by the options, in the precision named by the options.</summary>
+    public TModel Fit(Dataset data, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+        => FitPredictCore(data, progress, cancellationToken, wantLabels: false).Model;
+
+    /// <summary>Fits and returns the labels of the final E-step (equal to <c>model.Predict(data)</c>).</summary>
+    public (TModel Model, int[] Labels) FitPredict(Dataset data, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var (model, labels) = FitPredictCore(data, progress, cancellationToken, wantLabels: true);
+        return (model, labels!);
+    }
+
+    /// <summary>
+    /// Fits on an N x D tensor on any device (not modified). The model lives on that tensor's device (the Device
+    /// option is not used); the precision comes from the options.
+    /// </summary>
+    public TModel FitTensor(Tensor data, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        Options.Validate();
+        DataChecks.CheckTensor(data, MinimumRows, MinimumRowsReason);
+        using var source = InMemoryMixtureData.Create(data, Options.Covariance, WorkingType, data.device);
+        return Run(source, progress, cancellationToken, wantLabels: false).Model;
+    }
+
+    private (TModel Model, int[]? Labels) FitPredictCore(Dataset data, IProgress<TrainingProgress>? progress, CancellationToken ct, bool wantLabels)
+    {
+        Options.Validate();
+        DataChecks.CheckDataset(data, MinimumRows, MinimumRowsReason);
+        var device = DeviceResolver.Resolve(Options.Device);
+        MixtureData source;
+        using (var x = data.ToTensor(device)) source = InMemoryMixtureData.Create(x, Options.Covariance, WorkingType, device);
+        using (source) return Run(source, progress, ct, wantLabels);
+    }
+
+    private int MinimumRows => Math.Max(2, Options.Components);
+
+    private string MinimumRowsReason => $"a mixture needs at least max(2, Components = {Options.Components})";
+
+    /// <summary>Working dtype named by <see cref="MixtureOptions.Precision"/>.</summary>
+    protected ScalarType WorkingType => Options.Precision == FloatPrecision.Float64 ? ScalarType.Float64 : ScalarType.Float32;
+
+    // ------------------------------------------------------------------------------------------------------
+    // Hooks
+
+    /// <summary>Checks options against the data's shape (for example initial means' width). Default: nothing.</summary>
+    protected virtual void CheckParameters(MixtureContext context) { }
+
+    /// <summary>True when the options give every parameter, so no responsibilities need computing at initialisation.</summary>
+    protected virtual bool HasCompleteInitialParameters => false;
+
+    /// <summary>
+    /// Initial parameters (scikit-learn's <c>_initialize</c>) from statistics of the initial responsibilities, or
+    /// from the options alone when <paramref name="statistics"/> is null (<see cref="HasCompleteInitialParameters"/>).
+    /// </summary>
+    protected abstract TParameters Initialize(MixtureContext context, MixtureStatistics? statistics);
+
+    /// <summary>log p(x | component k) (or its expectation for variational models) for each row of the chunk, n x K.</summary>
+    protected abstract Tensor EstimateLogProb(TParameters parameters, RowChunk chunk);
+
+    /// <summary>log weights (or their expectation), K, in the working dtype.</summary>
+    protected abstract Tensor EstimateLogWeights(TParameters parameters);
+
+    /// <summary>log p(x | k) + log π_k, n x K, a new tensor the engine may modify. Override to fuse the two.</summary>
+    protected virtual Tensor EstimateWeightedLogProb(TParameters parameters, RowChunk chunk)
+    {
+        using var scope = NewDisposeScope();
+        return (EstimateLogProb(parameters, chunk) + EstimateLogWeights(parameters).unsqueeze(0)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Reference points (K x D, centred coordinates) about which Full-covariance second moments are accumulated;
+    /// the current means keep them well conditioned. Returns a new tensor (the engine disposes it), or null for
+    /// zero (the default). Only called for Full covariances.
+    /// </summary>
+    protected virtual Tensor? StatisticsReference(TParameters parameters) => null;
+
+    /// <summary>Whether the lower bound needs Σ r log r (variational models). Default false.</summary>
+    protected virtual bool NeedsResponsibilityEntropy => false;
+
+    /// <summary>M-step from the statistics of one E-step; returns new parameters (the engine disposes the old ones).</summary>
+    protected abstract TParameters MStep(TParameters parameters, MixtureStatistics statistics, MixtureContext context);
+
+    /// <summary>
+    /// Lower bound after the M-step (scikit-learn's <c>_compute_lower_bound</c>); the default is maximum
+    /// likelihood's: the mean log-likelihood of the E-step.
+    /// </summary>
+    protected virtual double ComputeLowerBound(TParameters parameters, MixtureStatistics statistics, MixtureContext context)
+        => statistics.MeanLogProbNorm;
+
+    /// <summary>Builds the fitted model from the best parameters (which the engine disposes afterwards).</summary>
+    protected abstract TModel CreateModel(TParameters parameters, MixtureContext context, FitSummary summary);
+
+    // ------------------------------------------------------------------------------------------------------
+    // Engine
+
+    private protected (TModel Model, int[]? Labels) Run(MixtureData data, IProgress<TrainingProgress>? progress, CancellationToken ct, bool wantLabels)
+    {
+        var watch = Stopwatch.StartNew();
+        int k = Options.Components;
+        int chunkRows = Options.ChunkSize ?? GaussianMath.DefaultChunkRows(Options.Covariance, k, data.Features, WorkingType == ScalarType.Float64 ? 8 : 4);
+        var context = new MixtureContext(data, k, chunkRows);
+        CheckParameters(context);
+        using var rng = new RandomSource(Options.Seed);
+        TParameters? best = null;
+        List<double>? bestHistory = null;
+        double bestBound = double.NegativeInfinity;
+        int bestIterations = 0, bestRestart = 0;
+        bool bestConverged = false;
+        var warnings = new List<string>();
+        try
+        {
+            for (int restart = 0; restart < Options.Restarts; restart++)
+            {
+                ct.ThrowIfCancellationRequested();
+                using var sub = rng.Derive(restart);
+                context.Random = sub;
+                context.Restart = restart;
+                progress?.Report(new TrainingProgress(TrainingPhase.Initialization, restart, 0, Options.MaxIterations, double.NaN,
+                    Message: $"initialising from {(HasCompleteInitialParameters ? "the given parameters" : Options.Init.ToString())}"));
+                var parameters = InitializeParameters(data, context, ct);
+                var history = new List<double>();
+                double bound = double.NegativeInfinity;
+                bool converged = false;
+                int iterations = 0;
+                try
+                {
+                    for (int it = 1; it <= Options.MaxIterations; it++)
+                    {
+                        iterations = it;
+                        double previous = bound;
+                        long[]? sizes;
+                        using (var stats = EStep(parameters, data, context, progress is not null, null, ct, out sizes))
+                        {
+                            var next = MStep(parameters, stats, context);
+                            if (!ReferenceEquals(next, parameters)) { parameters.Dispose(); parameters = next; }
+                            bound = ComputeLowerBound(parameters, stats, context);
+                        }
+                        if (!double.IsFinite(bound))
+                            throw new ClusteringNumericsException($"The EM lower bound became {bound} at iteration {it} (restart {restart}). " +
+                                "Scale the data (standardise each feature), raise CovarianceRegularization, or use Precision = Float64.");
+                        history.Add(bound);
+                        progress?.Report(new TrainingProgress(TrainingPhase.Training, restart, it, Options.MaxIterations, bound,
+                            sizes?.Select(v => (int)v).ToArray()));
+                        if (Math.Abs(bound - previous) < Options.Tolerance) { converged = true; break; }
+                    }
+                }
+                catch
+                {
+                    parameters.Dispose();
+                    throw;
+                }
+                if (!converged)
+                    warnings.Add($"Restart {restart} did not converge in {Options.MaxIterations} iterations; raise MaxIterations or Tolerance, or check for degenerate data.");
+                if (best is null || bound > bestBound)
+                {
+                    best?.Dispose();
+                    best = parameters; bestBound = bound; bestHistory = history; bestIterations = iterations;
+                    bestRestart = restart; bestConverged = converged;
+                }
+                else parameters.Dispose();
+            }
+
+            // Final E-step with the kept parameters: labels (FitPredict) and cluster sizes, consistent with Predict.
+            using var labelTensor = wantLabels ? empty(data.Rows, dtype: ScalarType.Int64, device: data.Device) : null;
+            long[]? finalSizes = null;
+            if (wantLabels || progress is not null)
+            {
+                using var _ = EStep(best!, data, context, true, labelTensor, ct, out finalSizes);
+            }
+            progress?.Report(new TrainingProgress(TrainingPhase.Finalizing, bestRestart, bestIterations, Options.MaxIterations, bestBound,
+                finalSizes?.Select(v => (int)v).ToArray()));
+            ct.ThrowIfCancellationRequested();
+            var summary = new FitSummary(bestConverged, bestIterations, bestBound, bestHistory!, bestRestart, watch.Elapsed, warnings);
+            var model = CreateModel(best!, context, summary);
+            return (model, labelTensor is null ? null : TensorArrays.ToInt(labelTensor));
+        }
+        finally
+        {
+            best?.Dispose();
+            context.Release();
+        }
+    }
+
+    private TParameters InitializeParameters(MixtureData data, MixtureContext context, CancellationToken ct)
+    {
+        if (HasCompleteInitialParameters) return Initialize(context, null);
+        int k = Options.Components;
+        using var stats = new MixtureStatistics(Options.Covariance, k, data.Features, data.Device, null, data.Dtype);
+        switch (Options.Init)
+        {
+            case MixtureInit.KMeans:
+            {
+                // One k-means run (k-means++ seeding, scikit-learn's defaults), then hard responsibilities over all rows.
+                using var scope = NewDisposeScope();
+                var sample = data.InitializationSample(StreamInitializationSampleRows, context.Random, ct);
+                using var run = KMeansEngine.Fit(sample, k, KMeansInit.KMeansPlusPlus, 1, 300, 1e-4,
+                    KMeansEngine.DefaultChunkRows(k, data.Features, (int)sample.ElementSize), context.Random, null, ct);
+                var centers = run.Centers;
+                var cc = centers.square().sum(dim: 1).unsqueeze(0);
+                foreach (var chunk in data.Chunks(context.ChunkRows, ct))
+                    using (chunk)
+                    using (var inner = NewDisposeScope())
+                    {
+                        var labels = cc.addmm(chunk.X, centers.t(), beta: 1, alpha: -2).argmin(1);
+                        stats.Add(chunk, nn.functional.one_hot(labels, k).to(data.Dtype));
+                    }
+                break;
+            }
+            case MixtureInit.KMeansPlusPlus:
+            {
+                // Greedy k-means++ seeds (on a sample when streaming); component j starts at seed j alone.
+                using var scope = NewDisposeScope();
+                var sample = data.InitializationSample(StreamInitializationSampleRows, context.Random, ct);
+                var seeds = KMeansEngine.SeedPlusPlus(sample, KMeansEngine.RowNorms(sample), k, context.Random.Random,
+                    KMeansEngine.DefaultChunkRows(k, data.Features, (int)sample.ElementSize), ct);
+                AddSeedRows(stats, sample.index_select(0, tensor(seeds, device: data.Device)), k, data);
+                break;
+            }
+            case MixtureInit.RandomFromData:
+            {
+                using var scope = NewDisposeScope();
+                var indices = KMeansEngine.SeedRandom(data.Rows, k, context.Random, data.Device);
+                var order = Enumerable.Range(0, k).OrderBy(j => indices[j]).ToArray();
+                var rows = data.Gather(order.Select(j => indices[j]).ToArray(), ct);    // ascending row order
+                var inverse = new long[k];
+                for (int p = 0; p < k; p++) inverse[order[p]] = p;
+                AddSeedRows(stats, rows.index_select(0, tensor(inverse, device: data.Device)), k, data);
+                break;
+            }
+            default:
+            {
+                foreach (var chunk in data.Chunks(context.ChunkRows, ct))
+                    using (chunk)
+                    using (var scope = NewDisposeScope())
+                    {
+                        var r = context.Random.Uniform(new[] { chunk.Rows, (long)k }, data.Device, data.Dtype);
+                        stats.Add(chunk, r / r.sum(dim: 1, keepdim: true));
+                    }
+                break;
+            }
+        }
+        return Initialize(context, stats);
+    }
+
+    /// <summary>Responsibilities that put component j on seed row j only (scikit-learn's one-hot seed responsibilities).</summary>
+    private static void AddSeedRows(MixtureStatistics stats, Tensor rows, int k, MixtureData data)
+    {
+        using var scope = NewDisposeScope();
+        using var chunk = new RowChunk(GaussianMath.Augment(data.Covariance, rows), data.Features, 0, ownsAugmented: true);
+        stats.Add(chunk, eye(k, dtype: data.Dtype, device: data.Device));
+    }
+
+    /// <summary>One E-step pass: responsibilities per chunk, accumulated into statistics (and optionally labels and sizes).</summary>
+    private MixtureStatistics EStep(TParameters parameters, MixtureData data, MixtureContext context, bool countSizes, Tensor? labelsOut,
+        CancellationToken ct, out long[]? sizes)
+    {
+        int k = Options.Components;
+        Tensor? reference = null;
+        if (Options.Covariance == CovarianceType.Full) reference = StatisticsReference(parameters);
+        var stats = new MixtureStatistics(Options.Covariance, k, data.Features, data.Device, reference, data.Dtype);
+        using var sizeTensor = countSizes ? zeros(k, dtype: ScalarType.Int64, device: data.Device) : null;
+        bool entropy = NeedsResponsibilityEntropy;
+        try
+        {
+            foreach (var chunk in data.Chunks(context.ChunkRows, ct))
+                using (chunk)
+                using (var scope = NewDisposeScope())
+                {
+                    ct.ThrowIfCancellationRequested();
+                    var w = EstimateWeightedLogProb(parameters, chunk);
+                    var max = w.amax(new long[] { 1 }, keepdim: true);
+                    w.sub_(max);
+                    Tensor resp, logS, rlr = null!;
+                    if (entropy)
+                    {
+                        var e = w.exp();
+                        var s = e.sum(dim: 1, keepdim: true);
+                        logS = s.log();
+                        var logResp = w.sub_(logS);
+                        resp = e.div_(s);
+                        rlr = (resp * logResp).sum(type: ScalarType.Float64);
+                    }
+                    else
+                    {
+                        resp = w.exp_();
+                        var s = resp.sum(dim: 1, keepdim: true);
+                        logS = s.log();
+                        resp.div_(s);
+                    }
+                    stats.Add(chunk, resp, (max + logS).sum(type: ScalarType.Float64), entropy ? rlr : null);
+                    if (sizeTensor is not null || labelsOut is not null)
+                    {
+                        var labels = resp.argmax(1);
+                        sizeTensor?.add_(labels.bincount(null, k));
+                        labelsOut?.narrow(0, chunk.Start, chunk.Rows).copy_(labels);
+                    }
+                }
+        }
+        catch
+        {
+            stats.Dispose();
+            throw;
+        }
+        finally
+        {
+            reference?.Dispose();
+        }
+        sizes = sizeTensor?.cpu().data<long>().ToArray();
+        return stats;
+    }
+}

@@ -1,0 +1,151 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DeepClustering.Mixtures;
+
+/// <summary>
+/// Sufficient statistics of one pass over the data with fixed responsibilities r (n x K), accumulated chunk by
+/// chunk in double precision on the fit's device, so an M-step never needs the rows themselves. Coordinates are
+/// the fit's centred ones. Moments are taken about reference points ref_k (the current means for Full
+/// covariances, which keeps the sums well conditioned; zero otherwise):
+/// <list type="bullet">
+/// <item><see cref="ResponsibilitySums"/> = Σ_i r_ik (K)</item>
+/// <item><see cref="FirstMoments"/> = Σ_i r_ik (x_i − ref_k) (K x D)</item>
+/// <item><see cref="SecondMoments"/>: Full Σ_i r_ik (x_i − ref_k)(x_i − ref_k)ᵀ (K x D x D); Tied Σ_i (Σ_k r_ik) x_i x_iᵀ
+/// (D x D); Diagonal Σ_i r_ik x_i² (K x D); Spherical Σ_i r_ik ‖x_i‖² (K)</item>
+/// <item><see cref="SumLogProbNorm"/> = Σ_i log Σ_k exp(weighted log-probability), and optionally Σ_ik r_ik log r_ik.</item>
+/// </list>
+/// </summary>
+public sealed class MixtureStatistics : IDisposable
+{
+    private Tensor _nk, _s1, _s2, _logNorm, _entropy;
+    private readonly Tensor? _referenceWorking;
+
+    /// <summary>Starts empty statistics.</summary>
+    /// <param name="covariance">Covariance type (sets the second-moment shape).</param>
+    /// <param name="components">K.</param>
+    /// <param name="features">D.</param>
+    /// <param name="device">Device of the accumulators.</param>
+    /// <param name="reference">Reference points (K x D, any float dtype; copied), only for Full covariances; null means zero.</param>
+    /// <param name="workingType">Dtype of the chunks that will be added.</param>
+    public MixtureStatistics(CovarianceType covariance, int components, int features, Device device, Tensor? reference = null,
+        ScalarType workingType = ScalarType.Float32)
+    {
+        if (reference is not null && covariance != CovarianceType.Full)
+            throw new ArgumentException("reference points are only used with Full covariances.", nameof(reference));
+        Covariance = covariance; Components = components; Features = features;
+        var f64 = ScalarType.Float64;
+        _nk = zeros(components, dtype: f64, device: device).DetachFromDisposeScope();
+        _s1 = zeros(components, features, dtype: f64, device: device).DetachFromDisposeScope();
+        _s2 = (covariance switch
+        {
+            CovarianceType.Full => zeros(components, features, features, dtype: f64, device: device),
+            CovarianceType.Tied => zeros(features, features, dtype: f64, device: device),
+            CovarianceType.Diagonal => zeros(components, features, dtype: f64, device: device),
+            _ => zeros(components, dtype: f64, device: device),
+        }).DetachFromDisposeScope();
+        _logNorm = zeros(Array.Empty<long>(), dtype: f64, device: device).DetachFromDisposeScope();
+        _entropy = zeros(Array.Empty<long>(), dtype: f64, device: device).DetachFromDisposeScope();
+        if (reference is not null)
+        {
+            Reference = reference.to(f64, device).clone().DetachFromDisposeScope();
+            _referenceWorking = reference.to(workingType, device).clone().DetachFromDisposeScope();
+        }
+    }
+
+    /// <summary>Covariance type.</summary>
+    public CovarianceType Covariance { get; }
+
+    /// <summary>Number of components K.</summary>
+    public int Components { get; }
+
+    /// <summary>Number of features D.</summary>
+    public int Features { get; }
+
+    /// <summary>Rows accumulated.</summary>
+    public long Rows { get; private set; }
+
+    /// <summary>Reference points (K x D, double), or null for zero.</summary>
+    public Tensor? Reference { get; }
+
+    /// <summary>Σ_i r_ik (K, double).</summary>
+    public Tensor ResponsibilitySums => _nk;
+
+    /// <summary>Σ_i r_ik (x_i − ref_k) (K x D, double).</summary>
+    public Tensor FirstMoments => _s1;
+
+    /// <summary>Second moments, shaped by the covariance type (see the class summary).</summary>
+    public Tensor SecondMoments => _s2;
+
+    /// <summary>Σ_i log p(x_i) under the parameters of the E-step (double, 0-dim tensor on the device).</summary>
+    public Tensor SumLogProbNormTensor => _logNorm;
+
+    /// <summary>Σ_i log p(x_i) as a number.</summary>
+    public double SumLogProbNorm => _logNorm.cpu().item<double>();
+
+    /// <summary>Mean log p(x_i) over the rows: the lower bound of maximum-likelihood EM.</summary>
+    public double MeanLogProbNorm => Rows == 0 ? double.NaN : SumLogProbNorm / Rows;
+
+    /// <summary>Σ_ik r_ik log r_ik, when the estimator asked for it (zero otherwise).</summary>
+    public double SumResponsibilityLogResponsibility => _entropy.cpu().item<double>();
+
+    /// <summary>Adds a chunk with its responsibilities (n x K, in the chunk's dtype).</summary>
+    /// <param name="chunk">Centred, augmented rows.</param>
+    /// <param name="responsibilities">Responsibilities; rows sum to 1 in EM, may be zero rows at initialisation.</param>
+    /// <param name="logNormSum">Optional Σ log p(x) of the chunk (0-dim tensor).</param>
+    /// <param name="respLogRespSum">Optional Σ r log r of the chunk (0-dim tensor).</param>
+    public void Add(RowChunk chunk, Tensor responsibilities, Tensor? logNormSum = null, Tensor? respLogRespSum = null)
+    {
+        ArgumentNullException.ThrowIfNull(chunk);
+        ArgumentNullException.ThrowIfNull(responsibilities);
+        using var scope = NewDisposeScope();
+        var f64 = ScalarType.Float64;
+        var r = responsibilities;
+        var rt = r.t();
+        var x = chunk.X;
+        int d = Features;
+        _nk.add_(r.sum(dim: 0, type: f64));
+        switch (Covariance)
+        {
+            case CovarianceType.Diagonal:
+            case CovarianceType.Spherical:
+            {
+                // One product gives Σ r x and Σ r x² (or Σ r ‖x‖²) from the augmented columns.
+                var m = rt.matmul(chunk.Augmented).to(f64);
+                _s1.add_(m.narrow(1, 0, d));
+                if (Covariance == CovarianceType.Diagonal) _s2.add_(m.narrow(1, d, d));
+                else _s2.add_(m.select(1, d));
+                break;
+            }
+            case CovarianceType.Tied:
+            {
+                _s1.add_(rt.matmul(x).to(f64));
+                var rowWeight = r.sum(dim: 1, keepdim: true);
+                _s2.add_((x * rowWeight).t().matmul(x).to(f64));
+                break;
+            }
+            default:
+            {
+                // Weighted Gram of the residuals about the reference points: with w = √r (x − ref),
+                // Σ r (x − ref)(x − ref)ᵀ = wᵀ w, one batched product over components (K x n x D temporaries).
+                var sqrtR = rt.sqrt().unsqueeze(2);                         // K x n x 1
+                var w = _referenceWorking is null
+                    ? x.unsqueeze(0) * sqrtR
+                    : (x.unsqueeze(0) - _referenceWorking.unsqueeze(1)).mul_(sqrtR);
+                _s2.add_(w.transpose(1, 2).bmm(w).to(f64));
+                _s1.add_(sqrtR.transpose(1, 2).bmm(w).squeeze(1).to(f64));
+                break;
+            }
+        }
+        if (logNormSum is not null) _logNorm.add_(logNormSum.to(f64));
+        if (respLogRespSum is not null) _entropy.add_(respLogRespSum.to(f64));
+        Rows += chunk.Rows;
+    }
+
+    /// <summary>Releases the accumulators.</summary>
+    public void Dispose()
+    {
+        _nk.Dispose(); _s1.Dispose(); _s2.Dispose(); _logNorm.Dispose(); _entropy.Dispose();
+        Reference?.Dispose(); _referenceWorking?.Dispose();
+    }
+}
