@@ -18,6 +18,7 @@ public sealed class Dataset
 {
     private readonly float[] _values;
     private readonly int[]? _labels;
+    private readonly System.Collections.ObjectModel.ReadOnlyCollection<int>? _labelsView;
 
     /// <summary>Number of rows (samples).</summary>
     public int Rows { get; }
@@ -35,7 +36,7 @@ public sealed class Dataset
     public ReadOnlyMemory<float> Values => _values;
 
     /// <summary>Ground-truth labels (arbitrary integers), or null.</summary>
-    public IReadOnlyList<int>? Labels => _labels;
+    public IReadOnlyList<int>? Labels => _labelsView; // a read-only wrapper: the array cannot be cast back and changed
 
     /// <summary>Whether the dataset carries labels.</summary>
     public bool HasLabels => _labels is not null;
@@ -43,6 +44,7 @@ public sealed class Dataset
     private Dataset(float[] values, int rows, int columns, int[]? labels, string name, ImageShape? image)
     {
         _values = values; Rows = rows; Columns = columns; _labels = labels; Name = name; Image = image;
+        _labelsView = labels is null ? null : new System.Collections.ObjectModel.ReadOnlyCollection<int>(labels);
     }
 
     /// <summary>Wraps row-major values; the arrays are copied. Values must be finite.</summary>
@@ -152,7 +154,16 @@ public sealed class Dataset
     }
 
     /// <summary>Rows [start, start+count) as a new dataset.</summary>
-    public Dataset Slice(int start, int count) => Select(Enumerable.Range(start, count).ToArray());
+    public Dataset Slice(int start, int count)
+    {
+        if (start < 0 || count < 0 || (long)start + count > Rows)
+            throw new ArgumentOutOfRangeException(nameof(start), $"rows [{start}, {(long)start + count}) are outside 0..{Rows}.");
+        // One contiguous block: no per-row copying.
+        var flat = new float[count * Columns];
+        Array.Copy(_values, (long)start * Columns, flat, 0, flat.Length);
+        int[]? labels = _labels is null ? null : _labels.AsSpan(start, count).ToArray();
+        return new Dataset(flat, count, Columns, labels, Name, Image);
+    }
 
     /// <summary>The same features with other labels (or none).</summary>
     public Dataset WithLabels(IReadOnlyList<int>? labels)
@@ -161,6 +172,28 @@ public sealed class Dataset
             throw new ArgumentException($"labels has {labels.Count} entries but the data have {Rows} rows.", nameof(labels));
         return new Dataset(_values, Rows, Columns, labels?.ToArray(), Name, Image);
     }
+
+    /// <summary>The same features and labels with another image shape (or none); the values are shared, not copied.</summary>
+    /// <param name="image">Image shape whose size equals <see cref="Columns"/>, or null for tabular data.</param>
+    public Dataset WithImage(ImageShape? image)
+    {
+        if (image is not null && image.Size != Columns)
+            throw new ArgumentException($"image shape {image.Channels}x{image.Height}x{image.Width} has {image.Size} values but rows have {Columns}.", nameof(image));
+        return new Dataset(_values, Rows, Columns, _labels, Name, image);
+    }
+
+    /// <summary>The same dataset under another name (values shared, not copied).</summary>
+    public Dataset WithName(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return new Dataset(_values, Rows, Columns, _labels, name, Image);
+    }
+
+    /// <summary>
+    /// This dataset as an <see cref="IRowChunkSource"/>, so that code written for data larger than memory (such as
+    /// a streaming mixture fit) also accepts in-memory data. Each chunk is a copy of consecutive rows.
+    /// </summary>
+    public IRowChunkSource AsChunkSource() => new InMemoryChunkSource(this);
 
     /// <summary>Copy of the features as a 2-D array.</summary>
     public float[,] ToArray()
@@ -171,6 +204,18 @@ public sealed class Dataset
     }
 
     internal float[] RawValues => _values;
+
+    /// <summary>
+    /// Takes ownership of arrays built by the file readers without copying them. The caller has already checked
+    /// the sizes and that every value is finite, and must not touch the arrays afterwards.
+    /// </summary>
+    internal static Dataset Wrap(float[] values, int rows, int columns, int[]? labels, string name, ImageShape? image)
+    {
+        System.Diagnostics.Debug.Assert((long)rows * columns == values.Length && columns >= 1);
+        System.Diagnostics.Debug.Assert(labels is null || labels.Length == rows);
+        System.Diagnostics.Debug.Assert(image is null || image.Size == columns);
+        return new Dataset(values, rows, columns, labels, name, image);
+    }
 
     private static int FirstNonFinite(ReadOnlySpan<float> values)
     {
