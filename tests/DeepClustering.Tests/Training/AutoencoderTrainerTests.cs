@@ -139,11 +139,11 @@ public class AutoencoderTrainerTests
             new AutoencoderTrainer(Tiny() with { LearningRate = 10, Epochs = 30, Scaler = ScalerKind.None }).Fit(Huge()));
         Assert.Contains("LearningRate", e.Message);
 
-        static Data.Dataset Huge()
+        static DeepClustering.Data.Dataset Huge()
         {
             var b = DeepTestData.Blobs(rows: 64);
             var v = b.Values.ToArray().Select(x => x * 1e18f).ToArray();
-            return Data.Dataset.FromValues(v, b.Rows, b.Columns);
+            return DeepClustering.Data.Dataset.FromValues(v, b.Rows, b.Columns);
         }
     }
 
