@@ -43,8 +43,9 @@ public static class DirichletProcessDiagnostics
         {
             DirichletProcessOutcome.CollapsedToOne =>
                 $"Collapse: only one of the {truncation} components kept a weight above {t}. If the data hold several clusters, the " +
-                $"Dirichlet-process prior was too strong for them: raise {concentrationOption} (now {c}; try 1 to {truncation}), " +
-                "and check that the features are standardised (a covariance prior much wider than the clusters merges them).",
+                $"prior was too strong for them: raise {concentrationOption} (now {c}; try 1 to {truncation}) and check the component " +
+                "prior: a covariance prior much wider than the clusters, or a large mean-precision prior, merges them (standardise " +
+                "the features; leave those priors at their data-derived defaults).",
             DirichletProcessOutcome.NotPruned =>
                 $"No pruning: all {truncation} components kept a weight above {t}, so the number of clusters was not learned. The " +
                 $"prior was too weak or the truncation level too low: raise {truncationOption} (now {truncation}) so that some " +
