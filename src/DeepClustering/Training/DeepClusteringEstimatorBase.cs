@@ -104,6 +104,12 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
     /// <summary>Whether <see cref="EndEpoch"/> implements a convergence test (else a fit that ran all epochs counts as converged).</summary>
     protected virtual bool HasStoppingCriterion => false;
 
+    /// <summary>
+    /// The number of clusters the model currently uses, for models that learn it (e.g. components surviving pruning);
+    /// reported as <see cref="TrainingProgress.EffectiveClusters"/> after every epoch and at the end. Default null.
+    /// </summary>
+    protected virtual int? GetEffectiveClusters(THead head) => null;
+
     /// <summary>The option(s) to change after a collapse, named in the warning, e.g. "raise DirichletConcentration".</summary>
     protected virtual string CollapseAdvice => "lower LearningRate or Epochs, or check that Clusters suits the data";
 
@@ -202,7 +208,7 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
             if (collapse is not null) context.Warn(collapse);
             double final = history.Count > 0 ? history[^1] : initialObjective ?? (pretrainHistory.Count > 0 ? pretrainHistory[^1] : double.NaN);
             IReadOnlyList<double> objectiveHistory = history.Count > 0 ? history : initialObjective is double o ? new[] { o } : pretrainHistory;
-            progress?.Report(new TrainingProgress(TrainingPhase.Finalizing, 0, 1, 1, final, sizes, Message: collapse));
+            progress?.Report(new TrainingProgress(TrainingPhase.Finalizing, 0, 1, 1, final, sizes, GetEffectiveClusters(head), Message: collapse));
             var summary = new FitSummary(stoppedEarly || !HasStoppingCriterion, history.Count, final, objectiveHistory.ToArray(), 0,
                 clock.Elapsed, warnings.ToArray());
             var parts = new DeepModelParts(network, scaler, options, summary, pretrainHistory, device);
@@ -285,7 +291,7 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
                     context.Warn(collapse);
                 }
                 Logger?.LogDebug("epoch {Epoch}/{Epochs}: loss {Loss:G5}", epoch + 1, epochs, mean);
-                progress?.Report(new TrainingProgress(TrainingPhase.Training, 0, epoch + 1, epochs, mean, sizes, Terms: terms, Message: collapse));
+                progress?.Report(new TrainingProgress(TrainingPhase.Training, 0, epoch + 1, epochs, mean, sizes, GetEffectiveClusters(head), terms, collapse));
                 if (EndEpoch(context, head, new DeepEpochResult(epoch, mean, terms, sizes))) return true;
             }
             return false;
