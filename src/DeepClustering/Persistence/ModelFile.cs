@@ -22,6 +22,7 @@ public static class ModelFile
     {
         // One line per model type of the library.
         Register(KMeansModel.ModelType, (r, device) => KMeansModel.Load(r, device));
+        Register(DirichletProcessGaussianMixtureModel.ModelType, (r, device) => DirichletProcessGaussianMixtureModel.Load(r, device));
         Register(GaussianMixtureModel.ModelType, (r, device) => GaussianMixtureModel.Load(r, device));
         Register(Models.AutoencoderMixtureModel.TypeName, (r, device) => Models.AutoencoderMixtureModel.Load(r, device));
         Register(Models.ClusteringModuleModel.ModelType, (r, device) => Models.ClusteringModuleModel.Load(r, device));

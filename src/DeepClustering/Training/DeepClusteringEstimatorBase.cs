@@ -110,6 +110,12 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
     /// </summary>
     protected virtual TrainingPhase InitialClusteringPhase => TrainingPhase.Initialization;
 
+    /// <summary>
+    /// The number of clusters the model currently uses, for models that learn it (e.g. components surviving pruning);
+    /// reported as <see cref="TrainingProgress.EffectiveClusters"/> after every epoch and at the end. Default null.
+    /// </summary>
+    protected virtual int? GetEffectiveClusters(THead head) => null;
+
     /// <summary>The option(s) to change after a collapse, named in the warning, e.g. "raise DirichletConcentration".</summary>
     protected virtual string CollapseAdvice => "lower LearningRate or Epochs, or check that Clusters suits the data";
 
@@ -177,7 +183,6 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
             head = CreateHead(context) ?? throw new InvalidOperationException($"{GetType().Name}.CreateHead returned null.");
             head.to(device);
             cancellationToken.ThrowIfCancellationRequested();
-            double? initialObjective = null;
             FitSummary? initialSummary = null;
             var settings = GetInitialClustering(options);
             if (settings is null)
@@ -187,7 +192,6 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
             else
             {
                 using var initial = RunInitialClustering(context, settings, progress);
-                initialObjective = initial.Objective;
                 initialSummary = initial.Model.Summary;
                 context.ClusterSizes = initial.ClusterSizes;
                 progress?.Report(new TrainingProgress(TrainingPhase.Initialization, 0, 1, 1, initial.Objective, initial.ClusterSizes));
@@ -223,7 +227,7 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
                     initialSummary.ObjectiveHistory.ToArray(), initialSummary.BestRestart, clock.Elapsed,
                     warnings.Concat(initialSummary.Warnings).ToArray());
             }
-            progress?.Report(new TrainingProgress(TrainingPhase.Finalizing, 0, 1, 1, summary.FinalObjective, sizes, Message: collapse));
+            progress?.Report(new TrainingProgress(TrainingPhase.Finalizing, 0, 1, 1, summary.FinalObjective, sizes, GetEffectiveClusters(head), Message: collapse));
             var parts = new DeepModelParts(network, scaler, options, summary, pretrainHistory, device);
             var model = CreateModel(parts, head);
             network = null;
@@ -304,7 +308,7 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
                     context.Warn(collapse);
                 }
                 Logger?.LogDebug("epoch {Epoch}/{Epochs}: loss {Loss:G5}", epoch + 1, epochs, mean);
-                progress?.Report(new TrainingProgress(TrainingPhase.Training, 0, epoch + 1, epochs, mean, sizes, Terms: terms, Message: collapse));
+                progress?.Report(new TrainingProgress(TrainingPhase.Training, 0, epoch + 1, epochs, mean, sizes, GetEffectiveClusters(head), terms, collapse));
                 if (EndEpoch(context, head, new DeepEpochResult(epoch, mean, terms, sizes))) return true;
             }
             return false;
