@@ -41,6 +41,18 @@ internal static class ModelCatalog
             new MixtureOfAutoencoders(Deep(MixtureInit(MixtureOfAutoencodersVariant.Mixae, s), s, d))),
         new("damic", "DAMIC: mixture of autoencoders whose assignment follows the reconstruction errors.", (s, d) =>
             new MixtureOfAutoencoders(Deep(MixtureInit(MixtureOfAutoencodersVariant.Damic, s), s, d))),
+        new("sr-kmeans", "SR-K-means: deep soft regularised k-means (tanh-bounded codes, closed-form soft means and assignments).", (s, d) =>
+            new SoftRegularizedKMeans(Deep(new SoftRegularizedKMeansOptions(), s, d))),
+        new("neural-em", "NeuralMixtureEM: a network whose output neurons are the cluster densities, trained by batch-wise EM (+ consistency).", (s, d) =>
+            new NeuralMixtureEm(Deep(new NeuralMixtureEmOptions(), s, d))),
+        new("dpgmm", "Variational Dirichlet-process Gaussian mixture: learns the number of clusters (--clusters is the truncation level, default 20).", (s, d) =>
+            new DirichletProcessGaussianMixture(new DirichletProcessGaussianMixtureOptions
+            {
+                Components = s.Clusters ?? DirichletProcessGaussianMixtureOptions.DefaultTruncation, Seed = s.Seed, Device = s.Device,
+                Covariance = ParseCovariance(s.Covariance),
+                Restarts = s.Restarts ?? 1,
+                MaxIterations = s.MaxIterations ?? new DirichletProcessGaussianMixtureOptions().MaxIterations,
+            })),
     ];
 
     /// <summary>MIXAE/DAMIC start from random weights; asking for pretraining selects the k-means initialisation from a pretrained autoencoder.</summary>
