@@ -26,8 +26,8 @@ internal static class ModelCatalog
             Restarts = s.Restarts ?? new GaussianMixtureOptions().Restarts,
             MaxIterations = s.MaxIterations ?? new GaussianMixtureOptions().MaxIterations,
         })),
-        new("ae-gmm", "Autoencoder pretraining, then a Gaussian mixture (diag) on the codes: the deep baseline.", (s, d) =>
-            new AutoencoderMixture(Deep(new AutoencoderMixtureOptions { Covariance = s.Covariance is null ? CovarianceType.Diagonal : ParseCovariance(s.Covariance) }, s, d))),
+        new("ae-gmm", "Autoencoder pretraining, then a Gaussian mixture (or k-means) on the codes: the deep baseline.", (s, d) =>
+            new AutoencoderMixture(Deep(s.Covariance is null ? new AutoencoderMixtureOptions() : new AutoencoderMixtureOptions { Covariance = ParseCovariance(s.Covariance) }, s, d))),
         new("clustering-module", "AE-CM: an autoencoder trained jointly with the clustering module (a GMM written as an autoencoder).", (s, d) =>
             new ClusteringModuleAutoencoder(Deep(new ClusteringModuleAutoencoderOptions(), s, d))),
         new("clustering-module-shallow", "The clustering module alone on the features (soft k-means as an autoencoder).", (s, d) => new ClusteringModule(new ClusteringModuleOptions
