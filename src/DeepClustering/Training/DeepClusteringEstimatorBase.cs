@@ -279,15 +279,16 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
                     loss.Total.backward();
                     optimizer.step();
                     using (no_grad())
+                    using (var weight = ((double)size).ToScalar())
                     {
-                        lossSum.add_(loss.Total.detach(), alpha: size);
+                        lossSum.add_(loss.Total.detach(), weight);
                         foreach (var (name, value) in loss.Terms)
                         {
                             if (!termSums.TryGetValue(name, out var sum))
                                 termSums[name] = sum = zeros(1, device: context.Device).DetachFromDisposeScope();
-                            sum.add_(value.detach().reshape(1), alpha: size);
+                            sum.add_(value.detach().reshape(1), weight);
                         }
-                        if (loss.Probabilities is Tensor p) counts.add_(p.argmax(1).bincount(null, k));
+                        if (loss.Probabilities is Tensor p) counts.add_(p.argmax(1).bincount(null, k), Mixtures.Scalars.One);
                         else countedAll = false;
                     }
                 }
