@@ -322,9 +322,9 @@ public abstract class MixtureEstimatorBase<TOptions, TParameters, TModel> : IClu
     private static void CountHardSizes(Tensor unnormalised, Tensor? sizes)
     {
         if (sizes is null) return;
-        using var ones = unnormalised.eq(1.0);
+        using var ones = unnormalised.eq(Scalars.OneDouble);
         using var count = ones.sum(dim: 0, type: ScalarType.Int64);
-        sizes.add_(count);
+        sizes.add_(count, Scalars.One);
     }
 
     /// <summary>One E-step pass: responsibilities per chunk, accumulated into statistics (and optionally labels and sizes).</summary>
@@ -337,6 +337,7 @@ public abstract class MixtureEstimatorBase<TOptions, TParameters, TModel> : IClu
         var stats = new MixtureStatistics(Options.Covariance, k, data.Features, data.Device, reference, data.Dtype);
         using var sizeTensor = countSizes ? zeros(k, dtype: ScalarType.Int64, device: data.Device) : null;
         bool entropy = NeedsResponsibilityEntropy;
+        var expFloor = data.Dtype == ScalarType.Float64 ? Scalars.ExpFloor64 : Scalars.ExpFloor32;
         try
         {
             foreach (var chunk in data.Chunks(context.ChunkRows, ct))
@@ -346,7 +347,9 @@ public abstract class MixtureEstimatorBase<TOptions, TParameters, TModel> : IClu
                     ct.ThrowIfCancellationRequested();
                     var w = EstimateWeightedLogProb(parameters, chunk);
                     var max = w.amax(new long[] { 1 }, keepdim: true);
-                    w.sub_(max);
+                    // Shifted log-responsibilities, floored so that exp() never yields subnormal numbers: those
+                    // are 10-100x slower in every later operation, and below the floor they are zero in effect.
+                    w.sub_(max).clamp_min_(expFloor);
                     Tensor resp, logS, rlr = null!;
                     if (entropy)
                     {
@@ -366,7 +369,7 @@ public abstract class MixtureEstimatorBase<TOptions, TParameters, TModel> : IClu
                         logS = s.log();
                         resp.div_(s);
                     }
-                    stats.Add(chunk, resp, (max + logS).sum(type: ScalarType.Float64), entropy ? rlr : null);
+                    stats.Add(chunk, resp, max.add(logS, Scalars.One).sum(type: ScalarType.Float64), entropy ? rlr : null);
                     labelsOut?.narrow(0, chunk.Start, chunk.Rows).copy_(resp.argmax(1));
                 }
         }
