@@ -54,8 +54,9 @@ public sealed record MixtureForward(Tensor Codes, Tensor Reconstructions, Tensor
 
 /// <summary>
 /// The clustering head of <see cref="MixtureOfAutoencoders"/>: K autoencoders stored as grouped layers (weights
-/// [K, in, out], one batched matrix product per layer for all K) and an assignment network. The head's codes are
-/// the K codes concatenated ([B, K·d]); it does not use the pipeline's shared autoencoder.
+/// [K, in, out], one batched matrix product per layer for all K) and an assignment network (batch normalisation of
+/// its input, then width → K logits; MIXAE reads the K codes, DAMIC's gate the input). The head's codes are the K
+/// codes concatenated ([B, K·d]); it does not use the pipeline's shared autoencoder.
 /// </summary>
 public sealed class MixtureOfAutoencodersHead : DeepClusteringHead
 {
@@ -85,7 +86,7 @@ public sealed class MixtureOfAutoencodersHead : DeepClusteringHead
         decoders = new GroupedMlp(config.Clusters, sizes, config.Activation, init, generator);
         int input = config.Variant == MixtureOfAutoencodersVariant.Mixae ? config.Clusters * config.LatentSize : config.Features;
         assignment = new Mlp(new[] { input, config.AssignmentHiddenSize, config.Clusters }, config.Activation, init, generator);
-        // Start from (almost) uniform assignments: random logits would send every row to one autoencoder at first.
+        // Small initial logits: near-uniform assignments, so that no autoencoder is favoured before any has learned.
         using (no_grad())
             foreach (var p in assignment.parameters().TakeLast(2)) p.mul_(InitialLogitScale);
         inputNorm = nn.BatchNorm1d(input, affine: false);

@@ -45,10 +45,12 @@ public enum MixtureOfAutoencodersInitialization
 /// <see cref="DeepClusteringOptions.PretrainEpochs"/> and <see cref="DeepClusteringOptions.PretrainedAutoencoder"/>
 /// describe the single autoencoder used only by <see cref="MixtureOfAutoencodersInitialization.KMeans"/>.
 /// Defaults differ from the other deep models: no pretraining (<see cref="DeepClusteringOptions.PretrainEpochs"/> = 0),
-/// learning rate 1e-3 and 30 epochs, because the model trains from random weights.
+/// learning rate 1e-3 and 15 epochs, because the model trains from random weights (its assignments settle within
+/// the first few epochs).
 /// </summary>
 /// <remarks>
-/// Entropy-weight schedule (ours; the paper's is not known): the batch-entropy weight β is constant; the
+/// Entropy-weight schedule (ours; the paper's is not known): the batch-entropy weight β is constant (1 from random
+/// weights, 0.2 after the k-means initialisation, see <see cref="BatchEntropyWeight"/>); the
 /// sample-entropy weight α rises linearly from 0 in the first epoch to <see cref="SampleEntropyWeight"/> at the end
 /// of the first <see cref="EntropyRampFraction"/> of the joint epochs and then stays there, so assignments stay soft
 /// while the autoencoders specialise and become confident afterwards. Reconstruction errors are mean squared errors
@@ -57,12 +59,12 @@ public enum MixtureOfAutoencodersInitialization
 /// </remarks>
 public sealed record MixtureOfAutoencodersOptions : DeepClusteringOptions
 {
-    /// <summary>Creates options with this model's defaults (no pretraining, learning rate 1e-3, 30 epochs).</summary>
+    /// <summary>Creates options with this model's defaults (no pretraining, learning rate 1e-3, 15 epochs).</summary>
     public MixtureOfAutoencodersOptions()
     {
         PretrainEpochs = 0;
         LearningRate = 1e-3;
-        Epochs = 30;
+        Epochs = 15;
     }
 
     /// <summary>MIXAE (default) or DAMIC.</summary>
@@ -82,7 +84,7 @@ public sealed record MixtureOfAutoencodersOptions : DeepClusteringOptions
 
     /// <summary>
     /// Hidden width of the assignment network (MIXAE: K·d → width → K on the concatenated codes; DAMIC: D → width → K
-    /// on the input). Default 128.
+    /// on the input; the input is batch-normalised first). Default 128.
     /// </summary>
     public int AssignmentHiddenSize { get; init; } = 128;
 
