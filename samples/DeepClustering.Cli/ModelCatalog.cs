@@ -26,9 +26,41 @@ internal static class ModelCatalog
             Restarts = s.Restarts ?? new GaussianMixtureOptions().Restarts,
             MaxIterations = s.MaxIterations ?? new GaussianMixtureOptions().MaxIterations,
         })),
-        new("ae-gmm", "Autoencoder pretraining, then a Gaussian mixture (diag) on the codes: the deep baseline.", (s, d) =>
-            new AutoencoderMixture(Deep(new AutoencoderMixtureOptions { Covariance = s.Covariance is null ? CovarianceType.Diagonal : ParseCovariance(s.Covariance) }, s, d))),
+        new("ae-gmm", "Autoencoder pretraining, then a Gaussian mixture (or k-means) on the codes: the deep baseline.", (s, d) =>
+            new AutoencoderMixture(Deep(s.Covariance is null ? new AutoencoderMixtureOptions() : new AutoencoderMixtureOptions { Covariance = ParseCovariance(s.Covariance) }, s, d))),
+        new("clustering-module", "AE-CM: an autoencoder trained jointly with the clustering module (a GMM written as an autoencoder).", (s, d) =>
+            new ClusteringModuleAutoencoder(Deep(new ClusteringModuleAutoencoderOptions(), s, d))),
+        new("clustering-module-shallow", "The clustering module alone on the features (soft k-means as an autoencoder).", (s, d) => new ClusteringModule(new ClusteringModuleOptions
+        {
+            Clusters = s.Clusters ?? DefaultClusters(d), Seed = s.Seed, Device = s.Device,
+            Epochs = s.Epochs ?? new ClusteringModuleOptions().Epochs,
+            BatchSize = s.BatchSize ?? new ClusteringModuleOptions().BatchSize,
+            LearningRate = s.LearningRate ?? new ClusteringModuleOptions().LearningRate,
+        })),
+        new("mixae", "MIXAE: K autoencoders run as one grouped network, plus an assignment network on their codes.", (s, d) =>
+            new MixtureOfAutoencoders(Deep(MixtureInit(MixtureOfAutoencodersVariant.Mixae, s), s, d))),
+        new("damic", "DAMIC: mixture of autoencoders whose assignment follows the reconstruction errors.", (s, d) =>
+            new MixtureOfAutoencoders(Deep(MixtureInit(MixtureOfAutoencodersVariant.Damic, s), s, d))),
+        new("sr-kmeans", "SR-K-means: deep soft regularised k-means (tanh-bounded codes, closed-form soft means and assignments).", (s, d) =>
+            new SoftRegularizedKMeans(Deep(new SoftRegularizedKMeansOptions(), s, d))),
+        new("neural-em", "NeuralMixtureEM: a network whose output neurons are the cluster densities, trained by batch-wise EM (+ consistency).", (s, d) =>
+            new NeuralMixtureEm(Deep(new NeuralMixtureEmOptions(), s, d))),
+        new("dpgmm", "Variational Dirichlet-process Gaussian mixture: learns the number of clusters (--clusters is the truncation level, default 20).", (s, d) =>
+            new DirichletProcessGaussianMixture(new DirichletProcessGaussianMixtureOptions
+            {
+                Components = s.Clusters ?? DirichletProcessGaussianMixtureOptions.DefaultTruncation, Seed = s.Seed, Device = s.Device,
+                Covariance = ParseCovariance(s.Covariance),
+                Restarts = s.Restarts ?? 1,
+                MaxIterations = s.MaxIterations ?? new DirichletProcessGaussianMixtureOptions().MaxIterations,
+            })),
     ];
+
+    /// <summary>MIXAE/DAMIC start from random weights; asking for pretraining selects the k-means initialisation from a pretrained autoencoder.</summary>
+    private static MixtureOfAutoencodersOptions MixtureInit(MixtureOfAutoencodersVariant variant, CliModelSettings s) => new()
+    {
+        Variant = variant,
+        Initialization = s.PretrainEpochs > 0 ? MixtureOfAutoencodersInitialization.KMeans : MixtureOfAutoencodersInitialization.Random,
+    };
 
     /// <summary>Applies the shared deep-model flags to a deep model's options (unset flags keep the model's defaults).</summary>
     private static T Deep<T>(T options, CliModelSettings s, Data.Dataset d) where T : DeepClusteringOptions

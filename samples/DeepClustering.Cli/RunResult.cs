@@ -15,7 +15,9 @@ internal sealed record RunResult(string Model, string Data, int N, int D, int K,
     public static RunResult Create(string model, Dataset data, IClusteringModel fitted, int[] predicted, double seconds, int seed)
     {
         var report = data.Labels is { } y ? ClusterScores.Evaluate(y.ToArray(), predicted) : null;
-        return new RunResult(model, data.Name, data.Rows, data.Columns, fitted.Clusters, predicted.Distinct().Count(),
+        // Models that learn K report it; otherwise the clusters actually used by the predictions.
+        int effective = fitted is Mixtures.DirichletProcessGaussianMixtureModel dp ? dp.EffectiveClusters : predicted.Distinct().Count();
+        return new RunResult(model, data.Name, data.Rows, data.Columns, fitted.Clusters, effective,
             report?.Accuracy, report?.Nmi, report?.Ari, report?.Purity, seconds, seed);
     }
 

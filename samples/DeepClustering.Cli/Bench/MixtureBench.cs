@@ -26,6 +26,7 @@ public static class MixtureBench
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(output);
+        string ompWait = OpenMpWaitPolicy.PreferPassive();
         if (args.Count == 0 || args[0] is not ("gmm" or "kmeans"))
         {
             output.WriteLine("usage: bench gmm|kmeans --data FILE.npy --k K [--covariance TYPE] --iterations I --seed S [--dtype float32|float64] [--device cpu|cuda] [--chunk ROWS] [--json]");
@@ -34,6 +35,7 @@ public static class MixtureBench
         var opts = Parse(args.Skip(1).ToList());
         if (opts.TryGetValue("threads", out var threads)) torch.set_num_threads(int.Parse(threads, CultureInfo.InvariantCulture));
         var result = args[0] == "gmm" ? RunGmm(opts) : RunKMeans(opts);
+        result["omp_wait_policy"] = ompWait;
         if (opts.ContainsKey("json")) output.WriteLine(JsonSerializer.Serialize(result));
         else foreach (var (k, v) in result) output.WriteLine($"{k}: {Convert.ToString(v, CultureInfo.InvariantCulture)}");
         return 0;

@@ -76,6 +76,25 @@ public static class TrainAeBenchmark
             WorkingSetAfterEpochMb: workingSets);
     }
 
+    /// <summary>
+    /// Runs the benchmark on a data file (any format <see cref="DataLoader"/> reads) or on synthetic data named
+    /// <c>random:N</c> or <c>random:NxD</c> (uniform [0, 1), the peer script's input; D defaults to 784).
+    /// </summary>
+    public static TrainAeBenchmarkResult Run(string data, int epochs = 2, int batchSize = 256, string device = "cpu", int seed = 0,
+        CancellationToken cancellationToken = default) => Run(LoadData(data), epochs, batchSize, device, seed, cancellationToken);
+
+    /// <summary>Loads <c>--data</c>: a file, or <c>random:N[xD]</c>.</summary>
+    public static Dataset LoadData(string data)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(data);
+        if (!data.StartsWith("random:", StringComparison.OrdinalIgnoreCase)) return DataLoader.Load(data);
+        var parts = data["random:".Length..].Split('x', 'X');
+        if (parts.Length is < 1 or > 2 || !int.TryParse(parts[0], out int rows) || rows < 1
+            || (parts.Length == 2 && (!int.TryParse(parts[1], out _) || int.Parse(parts[1]) < 1)))
+            throw new ArgumentException($"--data '{data}': use a file path or random:N or random:NxD (e.g. random:20000x784).", nameof(data));
+        return RandomData(rows, parts.Length == 2 ? int.Parse(parts[1]) : 784);
+    }
+
     /// <summary>Uniform [0, 1) data of MNIST shape (the peer script's input), from a seeded generator.</summary>
     public static Dataset RandomData(int rows = 20000, int features = 784, int seed = 0)
     {

@@ -15,7 +15,48 @@ internal static class BenchCommand
         command.Add(Hungarian());
         command.Add(Mixture("gmm", "Time GaussianMixture EM iterations on a .npy file (tolerance 0: exactly --iterations iterations).", withCovariance: true));
         command.Add(Mixture("kmeans", "Time k-means Lloyd iterations on a .npy file.", withCovariance: false));
+        command.Add(TrainAe());
+        command.Add(MixaeEpoch());
         return command;
+    }
+
+    /// <summary>Data for the network benchmarks: a file or embedded name, else random rows of MNIST shape (the peer script's input).</summary>
+    private static Data.Dataset NetworkData(string? data, int rows) =>
+        data is null ? Bench.TrainAeBenchmark.RandomData(rows) : DataResolver.Load(data, null);
+
+    private static Command TrainAe()
+    {
+        var data = new Option<string?>("--data") { Description = "Data file or embedded name (default: random 784-d rows, as peer_ae_train.py)." };
+        var rows = new Option<int>("--rows") { Description = "Rows of the random data.", DefaultValueFactory = _ => 20000 };
+        var epochs = new Option<int>("--epochs") { Description = "Timed epochs (one warm-up epoch runs first).", DefaultValueFactory = _ => 2 };
+        var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 256, Description = "Mini-batch size." };
+        var device = new Option<string>("--device") { DefaultValueFactory = _ => "cpu", Description = "cpu, cuda, cuda:N or auto." };
+        var json = new Option<bool>("--json") { Description = "One JSON line." };
+        var cmd = new Command("train-ae", "Training throughput of the default MLP autoencoder (D-500-500-2000-10, Adam, MSE).") { data, rows, epochs, batch, device, json };
+        cmd.SetAction(p => CliErrors.Run(true, () =>
+        {
+            var result = Bench.TrainAeBenchmark.Run(NetworkData(p.GetValue(data), p.GetValue(rows)), p.GetValue(epochs), p.GetValue(batch), p.GetValue(device)!);
+            Console.WriteLine(Bench.TrainAeBenchmark.ToJson(result));
+            return 0;
+        }));
+        return cmd;
+    }
+
+    private static Command MixaeEpoch()
+    {
+        var data = new Option<string?>("--data") { Description = "Data file or embedded name (default: random 784-d rows)." };
+        var rows = new Option<int>("--rows") { Description = "Rows of the random data.", DefaultValueFactory = _ => 20000 };
+        var k = new Option<int>("--k") { Description = "Number of autoencoders.", DefaultValueFactory = _ => 10 };
+        var epochs = new Option<int>("--epochs") { Description = "Timed epochs.", DefaultValueFactory = _ => 2 };
+        var json = new Option<bool>("--json") { Description = "One JSON line." };
+        var cmd = new Command("mixae-epoch", "One MIXAE epoch with K grouped autoencoders against one epoch of the single default autoencoder.") { data, rows, k, epochs, json };
+        cmd.SetAction(p => CliErrors.Run(true, () =>
+        {
+            var result = Bench.MixaeEpochBenchmark.Run(NetworkData(p.GetValue(data), p.GetValue(rows)), p.GetValue(k), p.GetValue(epochs));
+            Console.WriteLine(Bench.MixaeEpochBenchmark.ToJson(result));
+            return 0;
+        }));
+        return cmd;
     }
 
     /// <summary>bench gmm / bench kmeans: options parsed here, the work done by <see cref="Bench.MixtureBench"/>.</summary>
@@ -32,8 +73,10 @@ internal static class BenchCommand
         var init = new Option<string?>("--init") { Description = "gmm initialisation: kmeans, kmeans++, random, random-from-data (default random-from-data, as the scikit-learn peer script)." };
         var threads = new Option<int?>("--threads") { Description = "Torch intra-op threads (default: all cores)." };
         var json = new Option<bool>("--json") { Description = "One JSON line." };
+        var stream = new Option<bool>("--stream") { Description = "gmm: read the .npy in chunks on every pass (out-of-core fit; peak memory independent of rows)." };
+        var tol = new Option<double?>("--tol") { Description = "gmm: convergence tolerance (default 0 = run every iteration)." };
         var cmd = new Command(name, description) { data, k, iterations, seed, dtype, device, chunk, threads, json };
-        if (withCovariance) { cmd.Add(covariance); cmd.Add(init); }
+        if (withCovariance) { cmd.Add(covariance); cmd.Add(init); cmd.Add(stream); cmd.Add(tol); }
         cmd.SetAction(p => CliErrors.Run(true, () =>
         {
             var args = new List<string> { name, "--data", p.GetValue(data)!, "--k", p.GetValue(k).ToString(CultureInfo.InvariantCulture),
@@ -43,6 +86,8 @@ internal static class BenchCommand
             if (withCovariance && p.GetValue(init) is { } i) args.AddRange(["--init", i]);
             if (p.GetValue(chunk) is { } c) args.AddRange(["--chunk", c.ToString(CultureInfo.InvariantCulture)]);
             if (p.GetValue(threads) is { } t) args.AddRange(["--threads", t.ToString(CultureInfo.InvariantCulture)]);
+            if (withCovariance && p.GetValue(stream)) args.Add("--stream");
+            if (withCovariance && p.GetValue(tol) is { } tl) args.AddRange(["--tol", tl.ToString(CultureInfo.InvariantCulture)]);
             if (p.GetValue(json)) args.Add("--json");
             return Bench.MixtureBench.Run(args, Console.Out);
         }));

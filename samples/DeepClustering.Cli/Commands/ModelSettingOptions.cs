@@ -12,7 +12,7 @@ internal sealed class ModelSettingOptions
     private readonly Option<int?> _restarts = new("--restarts") { Description = "Restarts (n_init) for kmeans and gmm; the best is kept." };
     private readonly Option<int?> _maxIterations = new("--max-iterations") { Description = "EM/Lloyd iteration limit." };
     private readonly Option<int?> _epochs = new("--epochs") { Description = "Joint training epochs of deep models." };
-    private readonly Option<int?> _pretrainEpochs = new("--pretrain-epochs") { Description = "Autoencoder pretraining epochs of deep models." };
+    private readonly Option<int?> _pretrainEpochs = new("--pretrain-epochs") { Description = "Autoencoder pretraining epochs of deep models (for mixae/damic, a value > 0 selects the k-means initialisation from a pretrained autoencoder)." };
     private readonly Option<int?> _batchSize = new("--batch-size") { Description = "Mini-batch size of deep models." };
     private readonly Option<double?> _learningRate = new("--learning-rate") { Description = "Adam learning rate of the joint training phase." };
     private readonly Option<int?> _latentSize = new("--latent-size") { Description = "Latent (embedding) size of deep models." };

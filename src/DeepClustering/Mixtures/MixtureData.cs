@@ -119,8 +119,9 @@ internal sealed class StreamMixtureData : MixtureData
             Tensor aug;
             using (var scope = NewDisposeScope())
             {
-                var raw = ds.ToTensor(Device);
-                var x = (Dtype == ScalarType.Float32 ? raw : raw.to(Dtype)) - Center.to(Dtype);
+                // Shares the chunk's array (no managed copies: large-object churn triggers background GCs).
+                var raw = frombuffer(ds.RawValues, ScalarType.Float32, (long)ds.Rows * ds.Columns).view(ds.Rows, ds.Columns);
+                var x = raw.to(Dtype, Device).sub(Center.to(Dtype));
                 aug = GaussianMath.Augment(Covariance, x).DetachFromDisposeScope();
             }
             yield return new RowChunk(aug, Features, start, ownsAugmented: true);

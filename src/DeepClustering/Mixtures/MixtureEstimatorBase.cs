@@ -322,9 +322,9 @@ public abstract class MixtureEstimatorBase<TOptions, TParameters, TModel> : IClu
     private static void CountHardSizes(Tensor unnormalised, Tensor? sizes)
     {
         if (sizes is null) return;
-        using var ones = unnormalised.eq(1.0);
+        using var ones = unnormalised.eq(Scalars.OneDouble);
         using var count = ones.sum(dim: 0, type: ScalarType.Int64);
-        sizes.add_(count);
+        sizes.add_(count, Scalars.One);
     }
 
     /// <summary>One E-step pass: responsibilities per chunk, accumulated into statistics (and optionally labels and sizes).</summary>
@@ -337,7 +337,7 @@ public abstract class MixtureEstimatorBase<TOptions, TParameters, TModel> : IClu
         var stats = new MixtureStatistics(Options.Covariance, k, data.Features, data.Device, reference, data.Dtype);
         using var sizeTensor = countSizes ? zeros(k, dtype: ScalarType.Int64, device: data.Device) : null;
         bool entropy = NeedsResponsibilityEntropy;
-        double expFloor = data.Dtype == ScalarType.Float64 ? -690.0 : -80.0;
+        var expFloor = data.Dtype == ScalarType.Float64 ? Scalars.ExpFloor64 : Scalars.ExpFloor32;
         try
         {
             foreach (var chunk in data.Chunks(context.ChunkRows, ct))
@@ -369,7 +369,7 @@ public abstract class MixtureEstimatorBase<TOptions, TParameters, TModel> : IClu
                         logS = s.log();
                         resp.div_(s);
                     }
-                    stats.Add(chunk, resp, (max + logS).sum(type: ScalarType.Float64), entropy ? rlr : null);
+                    stats.Add(chunk, resp, max.add(logS, Scalars.One).sum(type: ScalarType.Float64), entropy ? rlr : null);
                     labelsOut?.narrow(0, chunk.Start, chunk.Rows).copy_(resp.argmax(1));
                 }
         }

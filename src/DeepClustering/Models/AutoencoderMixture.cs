@@ -6,7 +6,7 @@ namespace DeepClustering.Models;
 
 /// <summary>
 /// "Autoencoder + mixture in latent space" (CLI model <c>ae-gmm</c>): pretrain an autoencoder by reconstruction,
-/// then fit a Gaussian mixture (default, diagonal covariances) or k-means on its codes. It is the baseline the
+/// then fit a Gaussian mixture (default, full covariances) or k-means on its codes. It is the baseline the
 /// jointly trained deep models must beat (published AE + k-means on MNIST: ACC 0.818). Runs on the shared deep
 /// pipeline with no joint-training epochs; pass <see cref="DeepClusteringOptions.PretrainedAutoencoder"/> to
 /// compare clusterings on one pretrained network.

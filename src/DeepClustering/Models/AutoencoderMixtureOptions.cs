@@ -13,17 +13,22 @@ namespace DeepClustering.Models;
 /// </summary>
 public sealed record AutoencoderMixtureOptions : DeepClusteringOptions
 {
-    /// <summary>Creates the options with this model's defaults.</summary>
+    /// <summary>
+    /// Creates the options with this model's defaults: no joint-training epochs, and a denoising autoencoder
+    /// (masking noise 0.2, as in DEC's stacked denoising pretraining), which gave the more clusterable codes on MNIST.
+    /// </summary>
     public AutoencoderMixtureOptions()
     {
         Epochs = 0;
+        PretrainNoise = NoiseKind.Masking;
+        PretrainNoiseLevel = 0.2;
     }
 
     /// <summary>The clustering fitted on the codes: a Gaussian mixture (soft assignments) or k-means (hard).</summary>
     public InitialClusteringKind Clusterer { get; init; } = InitialClusteringKind.GaussianMixture;
 
     /// <summary>Covariance structure of the Gaussian mixture.</summary>
-    public CovarianceType Covariance { get; init; } = CovarianceType.Diagonal;
+    public CovarianceType Covariance { get; init; } = CovarianceType.Full;
 
     /// <summary>EM (or Lloyd) iterations per restart.</summary>
     public int MaxIterations { get; init; } = 300;

@@ -38,8 +38,16 @@ public sealed class BufferedAdam : Adam
         return _step<ParamGroup>(group =>
         {
             var options = (Options)group.Options;
-            double beta1 = options.beta1!.Value, beta2 = options.beta2!.Value, eps = options.eps!.Value;
+            double beta1 = options.beta1!.Value, beta2 = options.beta2!.Value;
             double decay = options.weight_decay!.Value, lr = options.LearningRate!.Value;
+            // Explicit scalars, disposed after use: TorchSharp frees implicit ones by finalizer, which a concurrent
+            // collection may run while the native call still reads them.
+            using var b1 = beta1.ToScalar();
+            using var oneMinusB1 = (1 - beta1).ToScalar();
+            using var b2 = beta2.ToScalar();
+            using var oneMinusB2 = (1 - beta2).ToScalar();
+            using var eps = options.eps!.Value.ToScalar();
+            using var wd = decay.ToScalar();
             foreach (var param in group.Parameters)
             {
                 using var grad = param.grad;
@@ -48,13 +56,15 @@ public sealed class BufferedAdam : Adam
                 state.step += 1;
                 double correction1 = 1 - Math.Pow(beta1, state.step);
                 double correction2 = 1 - Math.Pow(beta2, state.step);
-                var g = decay != 0 ? grad.add(param, alpha: decay) : grad;
-                state.exp_avg.mul_(beta1).add_(g, alpha: 1 - beta1);
-                state.exp_avg_sq.mul_(beta2).addcmul_(g, g, value: 1 - beta2);
+                using var sqrtCorrection2 = Math.Sqrt(correction2).ToScalar();
+                using var stepSize = (-lr / correction1).ToScalar();
+                var g = decay != 0 ? grad.add(param, wd) : grad;
+                state.exp_avg.mul_(b1).add_(g, oneMinusB1);
+                state.exp_avg_sq.mul_(b2).addcmul_(g, g, oneMinusB2);
                 if (!denominators.TryGetValue(param.Handle, out var denominator))
                     denominators[param.Handle] = denominator = zeros_like(param).DetachFromDisposeScope();
-                denominator.copy_(state.exp_avg_sq).sqrt_().div_(Math.Sqrt(correction2)).add_(eps);
-                param.addcdiv_(state.exp_avg, denominator, value: -lr / correction1);
+                denominator.copy_(state.exp_avg_sq).sqrt_().div_(sqrtCorrection2).add_(eps);
+                param.addcdiv_(state.exp_avg, denominator, stepSize);
                 if (!ReferenceEquals(g, grad)) g.Dispose();
             }
         }, closure);

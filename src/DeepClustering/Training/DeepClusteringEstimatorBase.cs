@@ -110,6 +110,12 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
     /// </summary>
     protected virtual TrainingPhase InitialClusteringPhase => TrainingPhase.Initialization;
 
+    /// <summary>
+    /// The number of clusters the model currently uses, for models that learn it (e.g. components surviving pruning);
+    /// reported as <see cref="TrainingProgress.EffectiveClusters"/> after every epoch and at the end. Default null.
+    /// </summary>
+    protected virtual int? GetEffectiveClusters(THead head) => null;
+
     /// <summary>The option(s) to change after a collapse, named in the warning, e.g. "raise DirichletConcentration".</summary>
     protected virtual string CollapseAdvice => "lower LearningRate or Epochs, or check that Clusters suits the data";
 
@@ -171,13 +177,12 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
             if (pretrained is null && options.PretrainEpochs > 0)
                 pretrainHistory = AutoencoderTraining.Train(network, x, options.ToPretrainSettings(), random, device, progress, Logger, cancellationToken);
 
-            var context = new DeepTrainingContext(options, device, random, network, x, epochs, Logger, warnings, cancellationToken);
+            var context = new DeepTrainingContext(options, device, random, network, x, epochs, Logger, warnings, cancellationToken) { Image = data.Image };
 
             // 2. Head and initial clustering.
             head = CreateHead(context) ?? throw new InvalidOperationException($"{GetType().Name}.CreateHead returned null.");
             head.to(device);
             cancellationToken.ThrowIfCancellationRequested();
-            double? initialObjective = null;
             FitSummary? initialSummary = null;
             var settings = GetInitialClustering(options);
             if (settings is null)
@@ -187,7 +192,6 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
             else
             {
                 using var initial = RunInitialClustering(context, settings, progress);
-                initialObjective = initial.Objective;
                 initialSummary = initial.Model.Summary;
                 context.ClusterSizes = initial.ClusterSizes;
                 progress?.Report(new TrainingProgress(TrainingPhase.Initialization, 0, 1, 1, initial.Objective, initial.ClusterSizes));
@@ -223,7 +227,7 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
                     initialSummary.ObjectiveHistory.ToArray(), initialSummary.BestRestart, clock.Elapsed,
                     warnings.Concat(initialSummary.Warnings).ToArray());
             }
-            progress?.Report(new TrainingProgress(TrainingPhase.Finalizing, 0, 1, 1, summary.FinalObjective, sizes, Message: collapse));
+            progress?.Report(new TrainingProgress(TrainingPhase.Finalizing, 0, 1, 1, summary.FinalObjective, sizes, GetEffectiveClusters(head), Message: collapse));
             var parts = new DeepModelParts(network, scaler, options, summary, pretrainHistory, device);
             var model = CreateModel(parts, head);
             network = null;
@@ -275,15 +279,16 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
                     loss.Total.backward();
                     optimizer.step();
                     using (no_grad())
+                    using (var weight = ((double)size).ToScalar())
                     {
-                        lossSum.add_(loss.Total.detach(), alpha: size);
+                        lossSum.add_(loss.Total.detach(), weight);
                         foreach (var (name, value) in loss.Terms)
                         {
                             if (!termSums.TryGetValue(name, out var sum))
                                 termSums[name] = sum = zeros(1, device: context.Device).DetachFromDisposeScope();
-                            sum.add_(value.detach().reshape(1), alpha: size);
+                            sum.add_(value.detach().reshape(1), weight);
                         }
-                        if (loss.Probabilities is Tensor p) counts.add_(p.argmax(1).bincount(null, k));
+                        if (loss.Probabilities is Tensor p) counts.add_(p.argmax(1).bincount(null, k), Mixtures.Scalars.One);
                         else countedAll = false;
                     }
                 }
@@ -304,7 +309,7 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
                     context.Warn(collapse);
                 }
                 Logger?.LogDebug("epoch {Epoch}/{Epochs}: loss {Loss:G5}", epoch + 1, epochs, mean);
-                progress?.Report(new TrainingProgress(TrainingPhase.Training, 0, epoch + 1, epochs, mean, sizes, Terms: terms, Message: collapse));
+                progress?.Report(new TrainingProgress(TrainingPhase.Training, 0, epoch + 1, epochs, mean, sizes, GetEffectiveClusters(head), terms, collapse));
                 if (EndEpoch(context, head, new DeepEpochResult(epoch, mean, terms, sizes))) return true;
             }
             return false;
@@ -318,9 +323,18 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
     private static int[] ClusterSizesOf(DeepTrainingContext context, THead head)
     {
         int k = head.Clusters;
-        using var labels = context.Map(x => head.Probabilities(x, head.Codes(context.Network, x)).argmax(1));
-        using var counts = labels.bincount(null, k);
-        return DeepTensors.ToIntArray(counts);
+        bool training = head.training;
+        head.eval();
+        try
+        {
+            using var labels = context.Map(x => head.Probabilities(x, head.Codes(context.Network, x)).argmax(1));
+            using var counts = labels.bincount(null, k);
+            return DeepTensors.ToIntArray(counts);
+        }
+        finally
+        {
+            if (training) head.train();
+        }
     }
 
     private string? CollapseMessage(IReadOnlyList<int> sizes, int rows, int epoch)

@@ -46,8 +46,20 @@ public static class EstimatorRegistry
         new("AutoencoderMixture", (k, seed) => new DeepClustering.Models.AutoencoderMixture(new DeepClustering.Models.AutoencoderMixtureOptions { Clusters = k, Seed = seed, LatentSize = 2, HiddenSizes = new[] { 8 }, BatchSize = 30, PretrainEpochs = 5, InitialClusteringRestarts = 2 }), () => new DeepClustering.Models.AutoencoderMixture(new DeepClustering.Models.AutoencoderMixtureOptions { PretrainEpochs = -1 }), "PretrainEpochs"),
         new("ClusteringModule", (k, seed) => new DeepClustering.Models.ClusteringModule(new DeepClustering.Models.ClusteringModuleOptions { Clusters = k, Seed = seed, Epochs = 10, BatchSize = 30, InitRestarts = 2 }), () => new DeepClustering.Models.ClusteringModule(new DeepClustering.Models.ClusteringModuleOptions { AdamEpsilon = 0 }), "AdamEpsilon"),
         new("ClusteringModuleAutoencoder", (k, seed) => new DeepClustering.Models.ClusteringModuleAutoencoder(new DeepClustering.Models.ClusteringModuleAutoencoderOptions { Clusters = k, Seed = seed, LatentSize = 3, HiddenSizes = new[] { 8 }, BatchSize = 30, PretrainEpochs = 5, Epochs = 2, ModuleWarmupEpochs = 2, InitialClusteringRestarts = 2, ReconstructionWeight = 1 }), () => new DeepClustering.Models.ClusteringModuleAutoencoder(new DeepClustering.Models.ClusteringModuleAutoencoderOptions { ReconstructionWeight = -1 }), "ReconstructionWeight"),
+        new("MixtureOfAutoencoders/mixae", (k, seed) => Mixae(k, seed, DeepClustering.Models.MixtureOfAutoencodersVariant.Mixae), () => new DeepClustering.Models.MixtureOfAutoencoders(new DeepClustering.Models.MixtureOfAutoencodersOptions { BatchEntropyWeight = -1 }), "BatchEntropyWeight"),
+        new("MixtureOfAutoencoders/damic", (k, seed) => Mixae(k, seed, DeepClustering.Models.MixtureOfAutoencodersVariant.Damic), () => new DeepClustering.Models.MixtureOfAutoencoders(new DeepClustering.Models.MixtureOfAutoencodersOptions { ReconstructionTemperature = 0 }), "ReconstructionTemperature"),
+        new("SoftKMeans", (k, seed) => new SoftKMeans(new SoftKMeansOptions { Components = k, Seed = seed, Regularization = 0.01 }), () => new SoftKMeans(new SoftKMeansOptions { Regularization = 0 }), "Regularization"),
+        new("SoftRegularizedKMeans", (k, seed) => new DeepClustering.Models.SoftRegularizedKMeans(new DeepClustering.Models.SoftRegularizedKMeansOptions { Clusters = k, Seed = seed, HiddenSizes = new[] { 8 }, BatchSize = 30, PretrainEpochs = 5, Epochs = 3, InitialClusteringRestarts = 2 }), () => new DeepClustering.Models.SoftRegularizedKMeans(new DeepClustering.Models.SoftRegularizedKMeansOptions { Regularization = -1 }), "Regularization"),
+        new("NeuralMixtureEm", (k, seed) => new DeepClustering.Models.NeuralMixtureEm(new DeepClustering.Models.NeuralMixtureEmOptions { Clusters = k, Seed = seed, LatentSize = 8, HiddenSizes = new[] { 16 }, BatchSize = 30, Epochs = 8, UniformMixingEpochs = 2 }), () => new DeepClustering.Models.NeuralMixtureEm(new DeepClustering.Models.NeuralMixtureEmOptions { Temperature = 0 }), "Temperature"),
         new("GaussianMixture/float64", (k, seed) => Gmm(k, seed, CovarianceType.Full, FloatPrecision.Float64), () => new GaussianMixture(new GaussianMixtureOptions { ChunkSize = 0 }), "ChunkSize"),
     };
+
+    private static DeepClustering.Models.MixtureOfAutoencoders Mixae(int k, int seed, DeepClustering.Models.MixtureOfAutoencodersVariant variant) =>
+        new(new DeepClustering.Models.MixtureOfAutoencodersOptions
+        {
+            Variant = variant, Clusters = k, Seed = seed, AutoencoderHiddenSizes = new[] { 8 }, AutoencoderLatentSize = 2, AssignmentHiddenSize = 8,
+            HiddenSizes = new[] { 4 }, Epochs = 3, BatchSize = 30,
+        });
 
     private static GaussianMixture Gmm(int k, int seed, CovarianceType type, FloatPrecision precision = FloatPrecision.Float32) =>
         new(new GaussianMixtureOptions { Components = k, Covariance = type, Seed = seed, Precision = precision, Init = MixtureInit.Random, Tolerance = 0, MaxIterations = 20 });

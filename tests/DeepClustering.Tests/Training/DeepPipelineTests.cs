@@ -132,6 +132,24 @@ public class DeepPipelineTests
         Assert.Contains("raise ClusteringWeight", e.Message);
     }
 
+    [Theory]
+    [InlineData(InitialClusteringKind.KMeans)]
+    [InlineData(InitialClusteringKind.GaussianMixture)]
+    public void InitialClusteringOfTheCodesSeedsTheHead(InitialClusteringKind kind)
+    {
+        var seen = new List<TrainingProgress>();
+        var toy = new Toy(Tiny() with { UseInitialClustering = true, InitialClustering = kind, InitialClusteringRestarts = 2, Epochs = 0 });
+        using var model = toy.Fit(Data, new SyncProgress(seen.Add));
+        Assert.Contains("Initialize", toy.Calls);
+        var init = seen.Where(p => p.Phase == TrainingPhase.Initialization).ToList();
+        Assert.NotEmpty(init);
+        Assert.Equal(Data.Rows, init[^1].ClusterSizes!.Sum());
+        Assert.Equal(3, init[^1].ClusterSizes!.Count(s => s > 0));
+        // The toy head assigns to the nearest centre; seeded with the k-means centroids (and no joint training)
+        // it reproduces the k-means partition.
+        if (kind == InitialClusteringKind.KMeans) Assert.Equal(init[^1].ClusterSizes, seen[^1].ClusterSizes);
+    }
+
     [Fact]
     public void NaNLossStopsWithTheLearningRateAdvice()
     {

@@ -1,0 +1,91 @@
+// Choosing the number of clusters two ways on the same data:
+//   1. a BIC sweep: fit GaussianMixture for K = 1..Kmax and keep the K with the lowest BIC;
+//   2. one variational Dirichlet-process mixture with truncation level T = 20, whose effective K (components
+//      with weight above 1 %) is learned in a single fit.
+//
+//   dotnet run --project samples/ChoosingK                     synthetic 2-D mixture with 5 components
+//   dotnet run --project samples/ChoosingK -- iris             an embedded dataset (standardised): iris, wine, ...
+//   dotnet run --project samples/ChoosingK -- sweep [seeds]    effective K on 3, 5 and 8 true components over seeds
+using System.Diagnostics;
+using ChoosingK;
+using DeepClustering.Data;
+using DeepClustering.Metrics;
+using DeepClustering.Mixtures;
+
+var mode = args.Length > 0 ? args[0].ToLowerInvariant() : "synthetic";
+if (mode == "sweep")
+{
+    int seeds = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10;
+    return Sweep(seeds);
+}
+
+Dataset data = mode == "synthetic"
+    ? SyntheticMixture.Create(clusters: 5, seed: 0)
+    : Scaler.Fit(EmbeddedDatasets.Load(mode), ScalerKind.Standardize).Transform(EmbeddedDatasets.Load(mode));
+int trueK = data.Labels?.Distinct().Count() ?? 0;
+Console.WriteLine($"Data: {data.Name}, {data.Rows} rows x {data.Columns} features{(trueK > 0 ? $", {trueK} true classes" : "")}");
+var covariance = data.Columns > 8 ? CovarianceType.Diagonal : CovarianceType.Full;
+
+// 1. BIC sweep with GaussianMixture.
+Console.WriteLine($"\n1. BIC sweep, GaussianMixture ({covariance} covariance, 3 restarts per K)");
+Console.WriteLine("    K          BIC");
+int maxK = Math.Max(10, 2 * trueK);
+var bics = new double[maxK + 1];
+var watch = Stopwatch.StartNew();
+for (int k = 1; k <= maxK; k++)
+{
+    var gmm = new GaussianMixture(new GaussianMixtureOptions { Components = k, Covariance = covariance, Restarts = 3, Seed = 0 });
+    using var model = gmm.Fit(data);
+    bics[k] = model.BayesianInformationCriterion(data);
+    Console.WriteLine($"  {k,3} {bics[k],12:F1}");
+}
+int bicK = Enumerable.Range(1, maxK).MinBy(k => bics[k]);
+Console.WriteLine($"  -> lowest BIC at K = {bicK} ({maxK} fits, {watch.Elapsed.TotalSeconds:F1} s)");
+
+// 2. One Dirichlet-process mixture with truncation 20.
+Console.WriteLine($"\n2. DirichletProcessGaussianMixture ({covariance} covariance, truncation 20, default priors)");
+watch.Restart();
+var dp = new DirichletProcessGaussianMixture(new DirichletProcessGaussianMixtureOptions
+{
+    Components = 20, Covariance = covariance, MaxIterations = 500, Seed = 0,
+});
+var (dpModel, labels) = dp.FitPredict(data);
+using (dpModel)
+{
+    var w = dpModel.Weights;
+    Console.WriteLine("  component weights above 0.001: " + string.Join(", ",
+        Enumerable.Range(0, w.Length).Where(k => w[k] > 1e-3).OrderByDescending(k => w[k]).Select(k => $"{w[k]:F3}")));
+    Console.WriteLine($"  -> effective K = {dpModel.EffectiveClusters} (weight > {dpModel.Options.EffectiveWeightThreshold}), " +
+        $"{dpModel.Summary.Iterations} iterations, converged: {dpModel.Summary.Converged}, {watch.Elapsed.TotalSeconds:F1} s");
+    foreach (var warning in dpModel.Summary.Warnings) Console.WriteLine("  warning: " + warning);
+    if (data.Labels is { } truth)
+        Console.WriteLine($"  agreement with the true classes: ACC {ClusterScores.Accuracy(truth, labels):F3}, ARI {ClusterScores.AdjustedRandIndex(truth, labels):F3}");
+}
+Console.WriteLine($"\nSummary: BIC chose K = {bicK}; the DP mixture found K = {dpModel.EffectiveClusters}{(trueK > 0 ? $"; truth K = {trueK}" : "")}.");
+return 0;
+
+// Effective K of the DP mixture (truncation 20, default options) on synthetic mixtures with 3, 5 and 8 components.
+static int Sweep(int seeds)
+{
+    Console.WriteLine($"Effective K of DirichletProcessGaussianMixture (truncation 20, full covariance, default priors) over {seeds} seeds");
+    Console.WriteLine("  true K  hits  effective K per seed");
+    bool allPass = true;
+    foreach (int k in new[] { 3, 5, 8 })
+    {
+        var found = new List<int>();
+        for (int seed = 0; seed < seeds; seed++)
+        {
+            var data = SyntheticMixture.Create(k, seed);
+            using var model = new DirichletProcessGaussianMixture(new DirichletProcessGaussianMixtureOptions
+            {
+                Components = 20, MaxIterations = 500, Seed = seed,
+            }).Fit(data);
+            found.Add(model.EffectiveClusters);
+        }
+        int hits = found.Count(f => f == k);
+        allPass &= hits >= Math.Ceiling(0.9 * seeds);
+        Console.WriteLine($"  {k,6}  {hits,2}/{seeds}  {string.Join(" ", found)}");
+    }
+    Console.WriteLine(allPass ? "PASS: effective K = true K in at least 90 % of the seeds for every K." : "FAIL: below 90 % for some K.");
+    return allPass ? 0 : 1;
+}
