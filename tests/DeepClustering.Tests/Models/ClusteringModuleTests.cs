@@ -1,6 +1,7 @@
 using DeepClustering.Core;
 using DeepClustering.Data;
 using DeepClustering.Metrics;
+using DeepClustering.Mixtures;
 using DeepClustering.Models;
 using DeepClustering.Tests.Mixtures;
 using DeepClustering.Tests.Training;
@@ -39,13 +40,19 @@ public class ClusteringModuleTests
     [Theory]
     [InlineData(ClusteringModuleInit.KMeans, 1e-3)]
     [InlineData(ClusteringModuleInit.Random, 3e-2)]
-    public void RecoversWellSeparatedBlobs(ClusteringModuleInit init, double learningRate)
+    public void RecoversBlobsAndAgreesWithAnIsotropicGaussianMixture(ClusteringModuleInit init, double learningRate)
     {
+        // The paper's equivalence: the module is an isotropic Gaussian mixture fitted by gradient descent, so on
+        // well-separated blobs its clustering matches the EM engine's spherical mixture.
         var data = FourBlobs();
         var progress = new List<TrainingProgress>();
         using var model = new ClusteringModule(Fast() with { Init = init, Epochs = 60, LearningRate = learningRate })
             .Fit(data, new SyncProgress(progress.Add));
         var labels = model.Predict(data);
+        using var gmm = new GaussianMixture(new GaussianMixtureOptions { Components = 4, Covariance = CovarianceType.Spherical, Seed = 3, Restarts = 3 }).Fit(data);
+        var gmmLabels = gmm.Predict(data);
+        double agreement = ClusterScores.AdjustedRandIndex(gmmLabels, labels);
+        Assert.True(agreement >= 0.95, $"ARI(module, GMM) = {agreement}");
         Assert.True(ClusterScores.AdjustedRandIndex(data.Labels!, labels) >= 0.95, $"ARI {ClusterScores.AdjustedRandIndex(data.Labels!, labels)}");
         Assert.Equal(61, model.Summary.Iterations); // 60 epochs + the averaging epoch
         Assert.Empty(model.Summary.Warnings);
