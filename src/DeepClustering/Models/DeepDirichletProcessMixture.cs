@@ -17,17 +17,25 @@ namespace DeepClustering.Models;
 /// </summary>
 /// <remarks>
 /// Steps: pretrain the autoencoder (or reuse one); fit the variational DP-GMM of
-/// <see cref="DirichletProcessGaussianMixture"/> (diagonal covariances, k-means start with T clusters) to the codes
-/// and prune components with weight below <see cref="DeepDirichletProcessMixtureOptions.PruneThreshold"/>; then every
-/// epoch (1) re-fit the mixture to the current codes, warm-started from the previous fit's responsibilities, and
-/// prune again; (2) train the network on mini-batches with
-/// <c>L = MSE(x, x̂) + λ_c · (1/B) Σ_i Σ_t r_it · JS_α(N(z_i, ρ s²) ‖ N(μ_t, σ_t²)) / d</c>, where r are the
-/// mixture's variational responsibilities of the (detached) codes over the active components, μ_t, σ_t² its posterior
-/// means and expected variances, and s² their weight-averaged variance. Prediction is the mixture's E-step over the
-/// active components. Choices that are ours, not the paper's: a deterministic encoder whose codes get the spread
-/// ρ·s² (instead of a VAE), the responsibilities held fixed inside the loss (so the DP prior acts through the
-/// E-step's expected log-weights rather than a separate loss term, which would have no gradient), and scikit-learn's
-/// data-derived priors re-derived from the codes at every re-fit.
+/// <see cref="DirichletProcessGaussianMixture"/> (full covariances, k-means start with T clusters, posterior coarsened
+/// to <see cref="DeepDirichletProcessMixtureOptions.EffectiveSampleSize"/> rows) to the codes and prune components
+/// with weight below <see cref="DeepDirichletProcessMixtureOptions.PruneThreshold"/>; then every epoch (1) re-fit the
+/// mixture to the current codes, warm-started from the previous fit's responsibilities, and prune again; (2) train
+/// the network on mini-batches with
+/// <c>L = MSE(x, x̂) + λ_c · (1/B) Σ_i Σ_t r_it · JS_α(N(z_i, ρ S̄) ‖ N(μ_t, Σ_t)) / d</c>, where r are the
+/// mixture's variational responsibilities of the (detached) codes over the active components, μ_t, Σ_t its posterior
+/// means and expected covariances, and S̄ their weight-averaged covariance. After the last epoch the mixture is re-fitted
+/// once more; prediction is its E-step over the active components.
+/// <para>
+/// Choices that are ours, not the paper's (whose equations we could not read): a deterministic encoder whose codes
+/// get the spread ρ·S̄ (instead of a VAE's per-code variances); full covariances in latent space (diagonal ones split
+/// MNIST's digit classes into many more components); the responsibilities held fixed inside the loss (so the DP prior
+/// acts through the E-step's expected log-weights; the optional <see cref="DeepDirichletProcessMixtureOptions.PriorWeight"/>
+/// term is off by default because it collapses the mixture); scikit-learn's data-derived priors re-derived from the
+/// codes at every re-fit; and the coarsened posterior (Miller and Dunson 2019): with thousands of codes the exact
+/// posterior keeps splitting clusters that are not exactly Gaussian into several components, and the truncation level
+/// is then what decides K.
+/// </para>
 /// </remarks>
 /// <example>
 /// <code>

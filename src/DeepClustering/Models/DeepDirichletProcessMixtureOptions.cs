@@ -14,8 +14,15 @@ public sealed record DeepDirichletProcessMixtureOptions : DeepClusteringOptions
     /// <summary>Default truncation level T.</summary>
     public const int DefaultTruncation = 30;
 
-    /// <summary>Creates options with truncation level <see cref="DefaultTruncation"/>.</summary>
-    public DeepDirichletProcessMixtureOptions() => Clusters = DefaultTruncation;
+    /// <summary>Default number of joint-training epochs.</summary>
+    public const int DefaultEpochs = 20;
+
+    /// <summary>Creates options with truncation level <see cref="DefaultTruncation"/> and <see cref="DefaultEpochs"/> joint-training epochs.</summary>
+    public DeepDirichletProcessMixtureOptions()
+    {
+        Clusters = DefaultTruncation;
+        Epochs = DefaultEpochs;
+    }
 
     /// <summary>
     /// α₀, the concentration of the Beta(1, α₀) stick-breaking prior of the latent mixture (&gt; 0): smaller values
@@ -44,11 +51,13 @@ public sealed record DeepDirichletProcessMixtureOptions : DeepClusteringOptions
     public double ClusteringWeight { get; init; } = 0.1;
 
     /// <summary>
-    /// λ_dp, the weight of the Dirichlet-process prior term −(1/B) Σ_i Σ_t r_it(z_i) E[log π_t] (≥ 0). Unlike the
-    /// clustering term, its responsibilities carry gradients, so it moves codes near a boundary towards the heavier
-    /// component: the rich-get-richer pressure that lets split clusters merge and unneeded components die. Default 1.
+    /// λ_dp, the weight of an optional Dirichlet-process prior term −(1/B) Σ_i Σ_t r_it(z_i) E[log π_t] (≥ 0). Unlike
+    /// the clustering term, its responsibilities carry gradients, so it moves codes near a boundary towards the heavier
+    /// component (rich-get-richer). Default 0 (off): the pressure runs away — on MNIST, weights of 0.05 and 1 both
+    /// collapsed the mixture to one component within a few epochs. The number of clusters is better steered with
+    /// <see cref="EffectiveSampleSize"/>.
     /// </summary>
-    public double PriorWeight { get; init; } = 1.0;
+    public double PriorWeight { get; init; }
 
     /// <summary>Initial responsibilities of the latent mixture's first fit. Default <see cref="MixtureInit.KMeans"/> (k-means with T clusters).</summary>
     public MixtureInit MixtureInit { get; init; } = MixtureInit.KMeans;
