@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes this machine ready to build and run DeepClustering. Idempotent: a second run changes nothing.
 #  1. checks for the .NET 10 SDK;
-#  2. TorchSharp 0.107's native library needs libstdc++ with GLIBCXX_3.4.32 (GCC 13+). Debian 12 ships
+#  2. makes sure a TrueType font exists for the CLI's plots;
+#  3. TorchSharp 0.107's native library needs libstdc++ with GLIBCXX_3.4.32 (GCC 13+). Debian 12 ships
 #     3.4.30, and TorchSharp then fails with a misleading "doesn't contain a reference to
 #     libtorch-cpu-linux-x64" message. On Debian we add the Debian 13 (trixie) suite from this machine's
 #     own mirror with a low apt pin (priority 100: nothing else is upgraded from it) and install only
@@ -21,7 +22,18 @@ if ! dotnet --list-sdks 2>/dev/null | grep -qE '^10\.'; then
   exit 1
 fi
 
-# ---- 2. libstdc++ with GLIBCXX_3.4.32 --------------------------------------------------------------
+# ---- 2. a TrueType font for the CLI's PNG plots (SkiaSharp's self-contained build reads /usr/share/fonts) --------
+if [ "$(uname -s)" = "Linux" ] && ! find /usr/share/fonts -name '*.ttf' -print -quit 2>/dev/null | grep -q .; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+    say "installing fonts-dejavu-core (plot labels)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core >/dev/null 2>&1 \
+      || { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core >/dev/null; }
+  else
+    say "no TrueType font under /usr/share/fonts: plots will have no text. Install fonts-dejavu-core (or any .ttf font)."
+  fi
+fi
+
+# ---- 3. libstdc++ with GLIBCXX_3.4.32 --------------------------------------------------------------
 [ "$(uname -s)" = "Linux" ] || exit 0   # macOS/Windows: TorchSharp's own native packages suffice
 
 has_glibcxx() {

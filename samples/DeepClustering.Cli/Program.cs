@@ -1,3 +1,2 @@
-using TorchSharp;
-var x = torch.randn(4, 3);
-Console.WriteLine(x.sum(dim: 0).ToString(TorchSharp.TensorStringStyle.Julia));
+// deepcluster: the DeepClustering command-line interface. Each sub-command lives in Commands/.
+return DeepClustering.Cli.CliApp.Run(args);

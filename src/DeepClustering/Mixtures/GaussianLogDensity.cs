@@ -98,7 +98,7 @@ public sealed class GaussianLogDensity : IDisposable
         long n = augmented.shape[0];
         var y = augmented.matmul(_weights).view(n, Components, Features);                        // whitened residuals
         var q = linalg.vector_norm(y, 2, new long[] { 2 });
-        return q.pow_(2).mul_(-0.5).add_(_constant).MoveToOuterDisposeScope();
+        return q.pow_(Scalars.Two).mul_(Scalars.MinusHalf).add_(_constant, Scalars.One).MoveToOuterDisposeScope();
     }
 
     /// <summary>Releases the prepared tensors.</summary>

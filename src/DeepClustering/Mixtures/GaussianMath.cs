@@ -34,8 +34,8 @@ public static class GaussianMath
         using var scope = NewDisposeScope();
         Tensor extra = type switch
         {
-            CovarianceType.Diagonal => x.square(),
-            CovarianceType.Spherical => x.square().sum(1, keepdim: true),
+            CovarianceType.Diagonal => x.mul(x),
+            CovarianceType.Spherical => x.mul(x).sum(dim: 1, keepdim: true),
             _ => ones(x.shape[0], 1, dtype: x.dtype, device: x.device),
         };
         return cat(new[] { x, extra }, 1).MoveToOuterDisposeScope();

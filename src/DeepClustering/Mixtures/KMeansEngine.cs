@@ -26,14 +26,19 @@ internal sealed class KMeansRun : IDisposable
 /// </summary>
 internal static class KMeansEngine
 {
+    /// <summary>Rows per chunk: about 1 MB of K x n temporaries (cache-resident), between 256 and 65,536 rows.</summary>
     public static int DefaultChunkRows(int clusters, int features, int elementBytes)
     {
-        long perRow = 2L * clusters + features + 4;
-        return (int)Math.Clamp((16L << 20) / (perRow * elementBytes), 256, 65536);
+        long perRow = 2L * clusters + 2;
+        return (int)Math.Clamp((1L << 20) / (perRow * elementBytes), 256, 65536);
     }
 
     /// <summary>Squared row norms (N), same dtype as x.</summary>
-    public static Tensor RowNorms(Tensor x) => x.square().sum(dim: 1);
+    public static Tensor RowNorms(Tensor x)
+    {
+        using var sq = x.mul(x);
+        return sq.sum(dim: 1);
+    }
 
     /// <summary>Greedy k-means++: returns the indices of the K seeds (scikit-learn's <c>_kmeans_plusplus</c>).</summary>
     public static long[] SeedPlusPlus(Tensor x, Tensor xx, int k, Random random, int chunkRows, CancellationToken ct)
@@ -87,8 +92,8 @@ internal static class KMeansEngine
         {
             long len = Math.Min(chunkRows, n - s);
             var xc = x.narrow(0, s, len);
-            var d = (pp + xx.narrow(0, s, len).unsqueeze(0)).addmm_(points, xc.t(), beta: 1, alpha: -2);
-            parts.Add(d.clamp_min_(0));
+            var d = pp.add(xx.narrow(0, s, len).unsqueeze(0), Scalars.One).addmm_(points, xc.t(), beta: 1, alpha: -2);
+            parts.Add(d.clamp_min_(Scalars.Zero));
         }
         return (parts.Count == 1 ? parts[0] : cat(parts, 1)).MoveToOuterDisposeScope();
     }
@@ -108,9 +113,9 @@ internal static class KMeansEngine
             using var inner = NewDisposeScope();
             long len = Math.Min(chunkRows, n - s);
             var d = cc.addmm(x.narrow(0, s, len), ct_, beta: 1, alpha: -2);                      // ‖c‖² − 2x·c
-            var (minv, arg) = d.min(1);
-            labels.narrow(0, s, len).copy_(arg);
-            dist.narrow(0, s, len).copy_((minv + xx.narrow(0, s, len)).clamp_min_(0));
+            var arg = d.argmin(1, keepdim: true);
+            labels.narrow(0, s, len).copy_(arg.squeeze(1));
+            dist.narrow(0, s, len).copy_(d.gather(1, arg).squeeze(1).add_(xx.narrow(0, s, len), Scalars.One).clamp_min_(Scalars.Zero));
         }
         return (labels.MoveToOuterDisposeScope(), dist.MoveToOuterDisposeScope());
     }
@@ -124,51 +129,59 @@ internal static class KMeansEngine
         int k = (int)initialCenters.shape[0];
         var f64 = ScalarType.Float64;
         var centers = initialCenters.clone();
-        Tensor? labelsOld = null;
         var history = new List<double>();
         var warnings = new List<string>();
         int reseeded = 0, iterations = 0;
-        bool converged = false;
+        bool converged = false, exactArgMin = false;
+        double sumXX = xx.sum(type: f64).item<double>();
         for (int it = 1; it <= maxIterations; it++)
         {
             iterations = it;
             using var scope = NewDisposeScope();
-            // Assignment with the current centres, accumulating the sums for the new ones in the same pass.
-            var cc = centers.square().sum(dim: 1).unsqueeze(0);
-            var ctT = centers.t();
-            var labels = empty(n, dtype: ScalarType.Int64, device: x.device);
-            var dist = empty(n, dtype: x.dtype, device: x.device);
-            var sums = zeros(k, x.shape[1], dtype: f64, device: x.device);
-            var counts = zeros(k, dtype: f64, device: x.device);
-            var inertia = zeros(Array.Empty<long>(), dtype: f64, device: x.device);
-            for (long s = 0; s < n; s += chunkRows)
+            // Assignment with the current centres, accumulating the sums for the new ones in the same pass. The
+            // distances are laid out K x n so the minimum over centres is a fast vectorised reduction, and the
+            // assignment is the one-hot mask of that minimum. A row that ties between centres would count twice:
+            // the counts then exceed n and the pass is redone keeping each row's first minimum, as arg-min does.
+            var ccT = centers.square().sum(dim: 1, keepdim: true);                         // K x 1
+            Tensor sums = null!, counts = null!, minSum = null!;
+            for (int attempt = 0; attempt < 2; attempt++)
             {
-                ct.ThrowIfCancellationRequested();
-                using var inner = NewDisposeScope();
-                long len = Math.Min(chunkRows, n - s);
-                var xc = x.narrow(0, s, len);
-                var d = cc.addmm(xc, ctT, beta: 1, alpha: -2);
-                var (minv, arg) = d.min(1);
-                var di = (minv + xx.narrow(0, s, len)).clamp_min_(0);
-                labels.narrow(0, s, len).copy_(arg);
-                dist.narrow(0, s, len).copy_(di);
-                var onehot = nn.functional.one_hot(arg, k).to(x.dtype);
-                sums.add_(onehot.t().matmul(xc).to(f64));
-                counts.add_(onehot.sum(dim: 0, type: f64));
-                inertia.add_(di.sum(type: f64));
+                sums = zeros(k, x.shape[1], dtype: f64, device: x.device);
+                counts = zeros(k, dtype: f64, device: x.device);
+                minSum = zeros(Array.Empty<long>(), dtype: f64, device: x.device);
+                for (long s = 0; s < n; s += chunkRows)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    using var inner = NewDisposeScope();
+                    long len = Math.Min(chunkRows, n - s);
+                    var xc = x.narrow(0, s, len);
+                    var d = ccT.addmm(centers, xc.t(), beta: 1, alpha: -2);               // ‖c‖² − 2 c·x, K x n
+                    var minv = d.amin(new long[] { 0 }, keepdim: true);                   // 1 x n
+                    var onehot = d.eq(minv).to(x.dtype);
+                    if (exactArgMin) onehot.mul_(onehot.cumsum(0).eq(Scalars.OneDouble));   // first minimum only, as arg-min
+                    // Per-chunk sums in the working dtype (bounded rounding), accumulated across chunks in double.
+                    sums.add_(onehot.matmul(xc).to(f64), Scalars.One);
+                    counts.add_(onehot.sum(dim: 1, type: f64), Scalars.One);
+                    minSum.add_(minv.sum(type: f64), Scalars.One);
+                }
+                if (exactArgMin || counts.sum().item<double>() <= n + 0.5) break;
+                exactArgMin = true;
             }
-            double inertiaValue = inertia.item<double>();
+            double inertiaValue = Math.Max(0, minSum.item<double>() + sumXX);
             history.Add(inertiaValue);
             var countsCpu = counts.cpu().data<double>().ToArray();
             var empties = Enumerable.Range(0, k).Where(j => countsCpu[j] == 0).ToArray();
             if (empties.Length > 0)
             {
-                // Re-seed each empty cluster at one of the points farthest from their centres, taken out of its old cluster.
-                var far = dist.topk(empties.Length).indexes.cpu().data<long>().ToArray();
-                var labelsCpu = labels.index_select(0, tensor(far, device: x.device)).cpu().data<long>().ToArray();
+                // Re-seed each empty cluster at one of the points farthest from their centres, taken out of its old
+                // cluster (scikit-learn's relocation); the distances are recomputed for this rare case.
+                var (labels, dist) = Assign(x, xx, centers, chunkRows, ct);
+                var far = dist.topk(empties.Length).indexes;
+                var farRows = x.index_select(0, far);
+                var labelsCpu = labels.index_select(0, far).cpu().data<long>().ToArray();
                 for (int e = 0; e < empties.Length; e++)
                 {
-                    var row = x[far[e]].to(f64);
+                    var row = farRows[e].to(f64);
                     long old = labelsCpu[e];
                     sums[old].sub_(row); counts[old].sub_(1);
                     sums[empties[e]].copy_(row); counts[empties[e]].fill_(1);
@@ -180,12 +193,9 @@ internal static class KMeansEngine
             centers.copy_(newCenters);
             progress?.Report(new TrainingProgress(TrainingPhase.Training, restart, it, maxIterations, inertiaValue,
                 countsCpu.Select(c => (int)Math.Round(c)).ToArray()));
-            bool strict = labelsOld is not null && empties.Length == 0 && labels.eq(labelsOld).all().item<bool>();
-            labelsOld?.Dispose();
-            labelsOld = labels.DetachFromDisposeScope();
-            if (strict || shift <= absoluteTolerance) { converged = true; break; }
+            // Unchanged labels give bit-identical centres (shift 0): scikit-learn's "strict convergence".
+            if (shift <= absoluteTolerance) { converged = true; break; }
         }
-        labelsOld?.Dispose();
         if (reseeded > 0) warnings.Add($"k-means re-seeded {reseeded} empty cluster(s) at the farthest points (restart {restart}).");
         if (!converged) warnings.Add($"k-means restart {restart} did not converge in {maxIterations} iterations; raise MaxIterations or Tolerance.");
         // Final assignment so that labels and inertia belong to the returned centres (as Predict would give).

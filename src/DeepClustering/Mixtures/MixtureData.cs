@@ -83,3 +83,88 @@ internal sealed class InMemoryMixtureData : MixtureData
         base.Dispose();
     }
 }
+
+/// <summary>
+/// Rows streamed from an <see cref="Data.IRowChunkSource"/>, read again on every pass: memory is bounded by the chunk
+/// size, not by the row count. The centring vector is the mean of the first chunk (it only conditions the sums).
+/// </summary>
+internal sealed class StreamMixtureData : MixtureData
+{
+    private readonly Data.IRowChunkSource _source;
+
+    private StreamMixtureData(Data.IRowChunkSource source, CovarianceType type, ScalarType dtype, Device device, Tensor center)
+        : base(type, source.Columns, source.Rows, dtype, device, center) => _source = source;
+
+    public static StreamMixtureData Create(Data.IRowChunkSource source, CovarianceType type, ScalarType dtype, Device device, int chunkRows, CancellationToken ct)
+    {
+        var first = source.ReadChunks(chunkRows, ct).FirstOrDefault()
+            ?? throw new ArgumentException($"{source.Name} yielded no rows although it declares {source.Rows}.", nameof(source));
+        if (first.Columns != source.Columns)
+            throw new ArgumentException($"{source.Name} yielded a chunk with {first.Columns} columns but declares {source.Columns}.", nameof(source));
+        using var scope = NewDisposeScope();
+        var t = first.ToTensor(device);
+        var center = Centering.ColumnMeans(t, device);
+        return new StreamMixtureData(source, type, dtype, device, center);
+    }
+
+    public override IEnumerable<RowChunk> Chunks(int chunkRows, CancellationToken ct)
+    {
+        long start = 0;
+        foreach (var ds in _source.ReadChunks(chunkRows, ct))
+        {
+            ct.ThrowIfCancellationRequested();
+            if (ds.Columns != Features)
+                throw new ArgumentException($"{_source.Name} yielded a chunk with {ds.Columns} columns but declares {Features}.", "source");
+            if (ds.Rows == 0) continue;
+            Tensor aug;
+            using (var scope = NewDisposeScope())
+            {
+                // Shares the chunk's array (no managed copies: large-object churn triggers background GCs).
+                var raw = frombuffer(ds.RawValues, ScalarType.Float32, (long)ds.Rows * ds.Columns).view(ds.Rows, ds.Columns);
+                var x = raw.to(Dtype, Device).sub(Center.to(Dtype));
+                aug = GaussianMath.Augment(Covariance, x).DetachFromDisposeScope();
+            }
+            yield return new RowChunk(aug, Features, start, ownsAugmented: true);
+            start += ds.Rows;
+        }
+    }
+
+    public override Tensor Gather(long[] sortedIndices, CancellationToken ct)
+    {
+        using var scope = NewDisposeScope();
+        var parts = new List<Tensor>();
+        int next = 0;
+        int chunkRows = Math.Max(1, (int)Math.Min(65536, (64L << 20) / Math.Max(1, 4L * Features)));
+        foreach (var chunk in Chunks(chunkRows, ct))
+            using (chunk)
+            {
+                long end = chunk.Start + chunk.Rows;
+                var local = new List<long>();
+                while (next < sortedIndices.Length && sortedIndices[next] < end) local.Add(sortedIndices[next++] - chunk.Start);
+                if (local.Count > 0) parts.Add(chunk.X.index_select(0, tensor(local.ToArray(), device: Device)));
+                if (next == sortedIndices.Length) break;
+            }
+        if (parts.Count == 0) throw new InvalidOperationException("the stream yielded none of the requested rows.");
+        return cat(parts, 0).MoveToOuterDisposeScope();
+    }
+
+    public override Tensor InitializationSample(int maxRows, RandomSource rng, CancellationToken ct)
+    {
+        if (Rows <= maxRows)
+        {
+            var all = new long[Rows];
+            for (long i = 0; i < Rows; i++) all[i] = i;
+            return Gather(all, ct);
+        }
+        // Floyd's algorithm: maxRows distinct indices, uniformly, without materialising a permutation of N.
+        var chosen = new HashSet<long>();
+        for (long j = Rows - maxRows; j < Rows; j++)
+        {
+            long t = rng.Random.NextInt64(j + 1);
+            if (!chosen.Add(t)) chosen.Add(j);
+        }
+        var sorted = chosen.ToArray();
+        Array.Sort(sorted);
+        return Gather(sorted, ct);
+    }
+}

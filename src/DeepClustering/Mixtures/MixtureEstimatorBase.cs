@@ -60,6 +60,27 @@ public abstract class MixtureEstimatorBase<TOptions, TParameters, TModel> : IClu
         return Run(source, progress, cancellationToken, wantLabels: false).Model;
     }
 
+    /// <summary>
+    /// Streaming fit: rows are read from <paramref name="source"/> chunk by chunk on every pass (one pass per EM
+    /// iteration), so data larger than memory are fitted with the same engine and peak memory does not depend on
+    /// the row count. k-means and k-means++ initialisation seed on a uniform sample of at most 100,000 rows.
+    /// </summary>
+    public TModel Fit(IRowChunkSource source, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        Options.Validate();
+        ArgumentNullException.ThrowIfNull(source);
+        if (source.Columns < 1) throw new ArgumentException($"{source.Name} has no columns.", nameof(source));
+        if (source.Rows < MinimumRows)
+            throw new ArgumentException($"{source.Name} has {source.Rows} rows but {MinimumRowsReason}; supply more rows or lower the number of clusters.", nameof(source));
+        var device = DeviceResolver.Resolve(Options.Device);
+        int chunkRows = ChunkRows(source.Columns);
+        using var data = StreamMixtureData.Create(source, Options.Covariance, WorkingType, device, chunkRows, cancellationToken);
+        return Run(data, progress, cancellationToken, wantLabels: false).Model;
+    }
+
+    private int ChunkRows(int features) =>
+        Options.ChunkSize ?? GaussianMath.DefaultChunkRows(Options.Covariance, Options.Components, features, WorkingType == ScalarType.Float64 ? 8 : 4);
+
     private (TModel Model, int[]? Labels) FitPredictCore(Dataset data, IProgress<TrainingProgress>? progress, CancellationToken ct, bool wantLabels)
     {
         Options.Validate();
@@ -135,7 +156,7 @@ public abstract class MixtureEstimatorBase<TOptions, TParameters, TModel> : IClu
     {
         var watch = Stopwatch.StartNew();
         int k = Options.Components;
-        int chunkRows = Options.ChunkSize ?? GaussianMath.DefaultChunkRows(Options.Covariance, k, data.Features, WorkingType == ScalarType.Float64 ? 8 : 4);
+        int chunkRows = ChunkRows(data.Features);
         var context = new MixtureContext(data, k, chunkRows);
         CheckParameters(context);
         using var rng = new RandomSource(Options.Seed);
@@ -280,12 +301,30 @@ public abstract class MixtureEstimatorBase<TOptions, TParameters, TModel> : IClu
         return Initialize(context, stats);
     }
 
-    /// <summary>Responsibilities that put component j on seed row j only (scikit-learn's one-hot seed responsibilities).</summary>
+    /// <summary>
+    /// Responsibilities that put component j on seed row j only (scikit-learn's one-hot seed responsibilities).
+    /// Done in double precision: the resulting covariances are exactly the regularisation, which float32
+    /// rounding of x² − 2x·x + x² could push below zero.
+    /// </summary>
     private static void AddSeedRows(MixtureStatistics stats, Tensor rows, int k, MixtureData data)
     {
         using var scope = NewDisposeScope();
-        using var chunk = new RowChunk(GaussianMath.Augment(data.Covariance, rows), data.Features, 0, ownsAugmented: true);
-        stats.Add(chunk, eye(k, dtype: data.Dtype, device: data.Device));
+        var rows64 = rows.to(ScalarType.Float64);
+        using var chunk = new RowChunk(GaussianMath.Augment(data.Covariance, rows64), data.Features, 0, ownsAugmented: true);
+        stats.Add(chunk, eye(k, dtype: ScalarType.Float64, device: data.Device));
+    }
+
+    /// <summary>
+    /// Hard cluster sizes from unnormalised responsibilities exp(w − max): each row's largest entry is exactly
+    /// exp(0) = 1, so counting ones per column is an arg-max count without the (slower) arg-max. Exact ties,
+    /// which practically never occur, count in each tied cluster.
+    /// </summary>
+    private static void CountHardSizes(Tensor unnormalised, Tensor? sizes)
+    {
+        if (sizes is null) return;
+        using var ones = unnormalised.eq(Scalars.OneDouble);
+        using var count = ones.sum(dim: 0, type: ScalarType.Int64);
+        sizes.add_(count, Scalars.One);
     }
 
     /// <summary>One E-step pass: responsibilities per chunk, accumulated into statistics (and optionally labels and sizes).</summary>
@@ -298,6 +337,7 @@ public abstract class MixtureEstimatorBase<TOptions, TParameters, TModel> : IClu
         var stats = new MixtureStatistics(Options.Covariance, k, data.Features, data.Device, reference, data.Dtype);
         using var sizeTensor = countSizes ? zeros(k, dtype: ScalarType.Int64, device: data.Device) : null;
         bool entropy = NeedsResponsibilityEntropy;
+        var expFloor = data.Dtype == ScalarType.Float64 ? Scalars.ExpFloor64 : Scalars.ExpFloor32;
         try
         {
             foreach (var chunk in data.Chunks(context.ChunkRows, ct))
@@ -307,11 +347,14 @@ public abstract class MixtureEstimatorBase<TOptions, TParameters, TModel> : IClu
                     ct.ThrowIfCancellationRequested();
                     var w = EstimateWeightedLogProb(parameters, chunk);
                     var max = w.amax(new long[] { 1 }, keepdim: true);
-                    w.sub_(max);
+                    // Shifted log-responsibilities, floored so that exp() never yields subnormal numbers: those
+                    // are 10-100x slower in every later operation, and below the floor they are zero in effect.
+                    w.sub_(max).clamp_min_(expFloor);
                     Tensor resp, logS, rlr = null!;
                     if (entropy)
                     {
                         var e = w.exp();
+                        CountHardSizes(e, sizeTensor);
                         var s = e.sum(dim: 1, keepdim: true);
                         logS = s.log();
                         var logResp = w.sub_(logS);
@@ -321,17 +364,13 @@ public abstract class MixtureEstimatorBase<TOptions, TParameters, TModel> : IClu
                     else
                     {
                         resp = w.exp_();
+                        CountHardSizes(resp, sizeTensor);
                         var s = resp.sum(dim: 1, keepdim: true);
                         logS = s.log();
                         resp.div_(s);
                     }
-                    stats.Add(chunk, resp, (max + logS).sum(type: ScalarType.Float64), entropy ? rlr : null);
-                    if (sizeTensor is not null || labelsOut is not null)
-                    {
-                        var labels = resp.argmax(1);
-                        sizeTensor?.add_(labels.bincount(null, k));
-                        labelsOut?.narrow(0, chunk.Start, chunk.Rows).copy_(labels);
-                    }
+                    stats.Add(chunk, resp, max.add(logS, Scalars.One).sum(type: ScalarType.Float64), entropy ? rlr : null);
+                    labelsOut?.narrow(0, chunk.Start, chunk.Rows).copy_(resp.argmax(1));
                 }
         }
         catch

@@ -104,7 +104,8 @@ public sealed class MixtureStatistics : IDisposable
         var rt = r.t();
         var x = chunk.X;
         int d = Features;
-        _nk.add_(r.sum(dim: 0, type: f64));
+        var one = Scalars.One;
+        _nk.add_(r.sum(dim: 0, type: f64), one);
         switch (Covariance)
         {
             case CovarianceType.Diagonal:
@@ -112,16 +113,16 @@ public sealed class MixtureStatistics : IDisposable
             {
                 // One product gives Σ r x and Σ r x² (or Σ r ‖x‖²) from the augmented columns.
                 var m = rt.matmul(chunk.Augmented).to(f64);
-                _s1.add_(m.narrow(1, 0, d));
-                if (Covariance == CovarianceType.Diagonal) _s2.add_(m.narrow(1, d, d));
-                else _s2.add_(m.select(1, d));
+                _s1.add_(m.narrow(1, 0, d), one);
+                if (Covariance == CovarianceType.Diagonal) _s2.add_(m.narrow(1, d, d), one);
+                else _s2.add_(m.select(1, d), one);
                 break;
             }
             case CovarianceType.Tied:
             {
-                _s1.add_(rt.matmul(x).to(f64));
+                _s1.add_(rt.matmul(x).to(f64), one);
                 var rowWeight = r.sum(dim: 1, keepdim: true);
-                _s2.add_((x * rowWeight).t().matmul(x).to(f64));
+                _s2.add_(x.mul(rowWeight).t().matmul(x).to(f64), one);
                 break;
             }
             default:
@@ -130,15 +131,18 @@ public sealed class MixtureStatistics : IDisposable
                 // Σ r (x − ref)(x − ref)ᵀ = wᵀ w, one batched product over components (K x n x D temporaries).
                 var sqrtR = rt.sqrt().unsqueeze(2);                         // K x n x 1
                 var w = _referenceWorking is null
-                    ? x.unsqueeze(0) * sqrtR
-                    : (x.unsqueeze(0) - _referenceWorking.unsqueeze(1)).mul_(sqrtR);
-                _s2.add_(w.transpose(1, 2).bmm(w).to(f64));
-                _s1.add_(sqrtR.transpose(1, 2).bmm(w).squeeze(1).to(f64));
+                    ? x.unsqueeze(0).mul(sqrtR)
+                    : x.unsqueeze(0).sub(_referenceWorking.unsqueeze(1)).mul_(sqrtR);
+                _s2.add_(w.transpose(1, 2).bmm(w).to(f64), one);
+                // Σ r (x − ref) = rᵀx − (Σ r) ref: a product over x, not another pass over the K x n x D residuals.
+                var s1 = rt.matmul(x).to(f64);
+                if (Reference is not null) s1.sub_(r.sum(dim: 0, type: f64).unsqueeze(1).mul(Reference));
+                _s1.add_(s1, one);
                 break;
             }
         }
-        if (logNormSum is not null) _logNorm.add_(logNormSum.to(f64));
-        if (respLogRespSum is not null) _entropy.add_(respLogRespSum.to(f64));
+        if (logNormSum is not null) _logNorm.add_(logNormSum.to(f64), one);
+        if (respLogRespSum is not null) _entropy.add_(respLogRespSum.to(f64), one);
         Rows += chunk.Rows;
     }
 

@@ -14,14 +14,14 @@ namespace DeepClustering.Models;
 /// scaler and the fit summary. Prediction, embedding and reconstruction run in chunks without gradients in eval
 /// mode; <see cref="Save(Stream)"/> stores the whole model (network weights, head parameters and state, scaler,
 /// options, summary). A concrete model adds its <see cref="ModelType"/> and a static <c>Load</c> built on
-/// <see cref="LoadModel{TModel, TOptions}"/>.
+/// <c>LoadModel</c>.
 /// </summary>
 public abstract class DeepClusteringModelBase : IEmbeddingModel
 {
     private const int Chunk = 2048;
     private readonly AutoencoderNetwork network;
     private readonly DeepClusteringHead head;
-    private readonly FeatureScaler scaler;
+    private readonly Scaler scaler;
     private bool disposed;
 
     /// <summary>Takes ownership of the parts' network and of <paramref name="head"/>.</summary>
@@ -35,6 +35,9 @@ public abstract class DeepClusteringModelBase : IEmbeddingModel
         Options = parts.Options;
         Summary = parts.Summary;
         PretrainingLossHistory = parts.PretrainingLossHistory;
+        Clusters = head.Clusters;
+        Features = network.InputSize;
+        LatentSize = network.LatentSize;
         network.eval();
         head.eval();
     }
@@ -46,13 +49,13 @@ public abstract class DeepClusteringModelBase : IEmbeddingModel
     protected virtual int FormatVersion => 1;
 
     /// <inheritdoc />
-    public int Clusters => head.Clusters;
+    public int Clusters { get; }
 
     /// <inheritdoc />
-    public int Features => network.InputSize;
+    public int Features { get; }
 
     /// <summary>Width of the latent code.</summary>
-    public int LatentSize => network.LatentSize;
+    public int LatentSize { get; }
 
     /// <inheritdoc />
     public FitSummary Summary { get; }
@@ -61,10 +64,13 @@ public abstract class DeepClusteringModelBase : IEmbeddingModel
     public DeepClusteringOptions Options { get; }
 
     /// <summary>The autoencoder's architecture.</summary>
-    public AutoencoderArchitecture Architecture => network.Architecture;
+    public AutoencoderArchitecture Architecture { get { ThrowIfDisposed(); return network.Architecture; } }
 
     /// <summary>Reconstruction loss per pretraining epoch.</summary>
     public IReadOnlyList<double> PretrainingLossHistory { get; }
+
+    /// <summary>The input scaler fitted with the network.</summary>
+    public Scaler Scaler => scaler;
 
     /// <summary>Device holding the model's tensors.</summary>
     public Device Device { get; }
@@ -103,9 +109,7 @@ public abstract class DeepClusteringModelBase : IEmbeddingModel
     public float[,] Reconstruct(Dataset data)
     {
         using var x = Prepare(data);
-        using var shift = tensor(scaler.Shift).to(Device);
-        using var scale = tensor(scaler.Scale).to(Device);
-        using var r = AutoencoderTraining.MapChunks(x, b => head.Reconstruction(network, b, head.Codes(network, b)) * scale + shift, Chunk);
+        using var r = AutoencoderTraining.MapChunks(x, b => scaler.InverseTransform(head.Reconstruction(network, b, head.Codes(network, b))), Chunk);
         return DeepTensors.ToArray2D(r);
     }
 
@@ -128,7 +132,7 @@ public abstract class DeepClusteringModelBase : IEmbeddingModel
         NetworkPersistence.Write(writer, network, scaler);
         writer.Set("clusters", Clusters);
         writer.Set("options", JsonSerializer.SerializeToNode(Options, Options.GetType(), ModelJson.Options));
-        writer.Set("summary", SummaryState.From(Summary));
+        FitSummaryRecord.Write(writer, Summary);
         writer.Set("pretrainingLossHistory", PretrainingLossHistory);
         writer.AddModule("head", head);
         head.SaveState(writer);
@@ -153,11 +157,27 @@ public abstract class DeepClusteringModelBase : IEmbeddingModel
         where TOptions : DeepClusteringOptions
     {
         ArgumentNullException.ThrowIfNull(source);
-        ArgumentNullException.ThrowIfNull(create);
-        var target = DeviceResolver.Resolve(device);
         using var reader = ModelReader.Open(source, modelType, maxVersion);
+        return LoadModel<TModel, TOptions>(reader, modelType, maxVersion, device, create);
+    }
+
+    /// <summary>
+    /// Loads a model from an opened file (for <see cref="ModelFile"/>'s registry); checks type and version like
+    /// the stream overload.
+    /// </summary>
+    protected static TModel LoadModel<TModel, TOptions>(ModelReader reader, string modelType, int maxVersion, string device,
+        Func<DeepModelParts, ModelReader, TModel> create)
+        where TModel : DeepClusteringModelBase
+        where TOptions : DeepClusteringOptions
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentNullException.ThrowIfNull(create);
+        if (reader.ModelType != modelType) throw new ModelFormatException($"the file holds a {reader.ModelType} model, not a {modelType}.");
+        if (reader.FormatVersion < 1 || reader.FormatVersion > maxVersion)
+            throw new ModelFormatException($"{modelType} format version {reader.FormatVersion} is not supported (supports 1..{maxVersion}); upgrade DeepClustering.");
+        var target = DeviceResolver.Resolve(device);
         var options = reader.Get<TOptions>("options");
-        var summary = reader.Get<SummaryState>("summary").ToSummary();
+        var summary = FitSummaryRecord.Read(reader);
         var history = reader.GetOptional<double[]>("pretrainingLossHistory") ?? Array.Empty<double>();
         var (network, scaler) = NetworkPersistence.Read(reader, target);
         TModel? model = null;
@@ -213,17 +233,6 @@ public abstract class DeepClusteringModelBase : IEmbeddingModel
         ArgumentNullException.ThrowIfNull(data);
         if (data.Columns != Features)
             throw new ArgumentException($"the model was fitted on {Features} features; got {data.Columns}.", nameof(data));
-        return scaler.Transform(data, Device);
-    }
-
-    private sealed record SummaryState(bool Converged, int Iterations, double FinalObjective, double[] ObjectiveHistory, int BestRestart,
-        double ElapsedSeconds, string[] Warnings)
-    {
-        public static SummaryState From(FitSummary s) => new(s.Converged, s.Iterations, s.FinalObjective, s.ObjectiveHistory.ToArray(),
-            s.BestRestart, s.Elapsed.TotalSeconds, s.Warnings.ToArray());
-
-        public FitSummary ToSummary() => new(Converged, Iterations, FinalObjective, ObjectiveHistory ?? Array.Empty<double>(), BestRestart,
-            TimeSpan.FromSeconds(double.IsFinite(ElapsedSeconds) && ElapsedSeconds >= 0 && ElapsedSeconds < 1e9 ? ElapsedSeconds : 0),
-            Warnings ?? Array.Empty<string>());
+        return DeepScaling.ToTensor(scaler, data, Device);
     }
 }

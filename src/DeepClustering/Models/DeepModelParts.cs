@@ -1,4 +1,5 @@
 using DeepClustering.Core;
+using DeepClustering.Data;
 using DeepClustering.Networks;
 using DeepClustering.Training;
 using static TorchSharp.torch;
@@ -11,7 +12,7 @@ namespace DeepClustering.Models;
 /// </summary>
 public sealed class DeepModelParts
 {
-    internal DeepModelParts(AutoencoderNetwork network, FeatureScaler scaler, DeepClusteringOptions options, FitSummary summary,
+    internal DeepModelParts(AutoencoderNetwork network, Scaler scaler, DeepClusteringOptions options, FitSummary summary,
         IReadOnlyList<double> pretrainingLossHistory, Device device)
     {
         Network = network; Scaler = scaler; Options = options; Summary = summary; Device = device;
@@ -36,5 +37,6 @@ public sealed class DeepModelParts
     /// <summary>Number of input features.</summary>
     public int Features => Network.InputSize;
 
-    internal FeatureScaler Scaler { get; }
+    /// <summary>The input scaler fitted with the network.</summary>
+    public Scaler Scaler { get; }
 }

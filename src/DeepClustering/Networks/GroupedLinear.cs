@@ -49,10 +49,10 @@ public sealed class GroupedLinear : nn.Module<Tensor, Tensor>
         if (input.dim() == 2)
         {
             // One matmul of the shared batch against all K weight matrices (broadcast), then the bias.
-            return input.matmul(weight).add_(bias);
+            return input.matmul(weight).add_(bias, Mixtures.Scalars.One);
         }
         if (input.dim() != 3 || input.shape[0] != Groups)
             throw new ArgumentException($"GroupedLinear expects [{Groups}, B, {Inputs}] or [B, {Inputs}]; got [{string.Join(", ", input.shape)}].", nameof(input));
-        return input.bmm(weight).add_(bias);
+        return input.bmm(weight).add_(bias, Mixtures.Scalars.One);
     }
 }

@@ -65,10 +65,13 @@ public static class WeightInit
         return nn.Linear(new Parameter(w), b is null ? null : new Parameter(b));
     }
 
+    // A long-lived scalar: implicit ones are freed by finalizer, possibly while a native call still reads them.
+    private static readonly Scalar LeakySlopeScalar = LeakySlope.ToScalar();
+
     /// <summary>Applies the hidden activation, in place when <paramref name="inPlace"/> (safe right after a layer).</summary>
     public static Tensor Activate(Tensor x, ActivationKind kind, bool inPlace = true) => kind switch
     {
-        ActivationKind.LeakyReLU => inPlace ? x.leaky_relu_(LeakySlope) : nn.functional.leaky_relu(x, LeakySlope),
+        ActivationKind.LeakyReLU => inPlace ? x.leaky_relu_(LeakySlopeScalar) : x.leaky_relu(LeakySlopeScalar),
         _ => inPlace ? x.relu_() : x.relu(),
     };
 }

@@ -24,6 +24,13 @@ public static class ModelFile
         Register(KMeansModel.ModelType, (r, device) => KMeansModel.Load(r, device));
         Register(DirichletProcessGaussianMixtureModel.ModelType, (r, device) => DirichletProcessGaussianMixtureModel.Load(r, device));
         Register(GaussianMixtureModel.ModelType, (r, device) => GaussianMixtureModel.Load(r, device));
+        Register(Models.AutoencoderMixtureModel.TypeName, (r, device) => Models.AutoencoderMixtureModel.Load(r, device));
+        Register(Models.ClusteringModuleModel.ModelType, (r, device) => Models.ClusteringModuleModel.Load(r, device));
+        Register(Models.ClusteringModuleAutoencoderModel.ModelTypeName, (r, device) => Models.ClusteringModuleAutoencoderModel.Load(r, device));
+        Register(Models.MixtureOfAutoencodersModel.TypeName, (r, device) => Models.MixtureOfAutoencodersModel.Load(r, device));
+        Register(SoftKMeansModel.ModelType, (r, device) => SoftKMeansModel.Load(r, device));
+        Register(Models.SoftRegularizedKMeansModel.TypeName, (r, device) => Models.SoftRegularizedKMeansModel.Load(r, device));
+        Register(Models.NeuralMixtureEmModel.ModelTypeName, (r, device) => Models.NeuralMixtureEmModel.Load(r, device));
     }
 
     /// <summary>Adds or replaces the loader of a model type. The loader must check <see cref="ModelReader.FormatVersion"/>.</summary>

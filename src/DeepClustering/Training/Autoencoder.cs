@@ -22,7 +22,7 @@ public sealed class Autoencoder : IDisposable
     private readonly Device device;
     private bool disposed;
 
-    internal Autoencoder(AutoencoderNetwork network, FeatureScaler scaler, IReadOnlyList<double> lossHistory, TimeSpan trainingTime, Device device)
+    internal Autoencoder(AutoencoderNetwork network, Scaler scaler, IReadOnlyList<double> lossHistory, TimeSpan trainingTime, Device device)
     {
         this.network = network;
         this.device = device;
@@ -46,10 +46,8 @@ public sealed class Autoencoder : IDisposable
     /// <summary>Wall-clock training time (zero for an autoencoder loaded from a file that did not record it).</summary>
     public TimeSpan TrainingTime { get; }
 
-    /// <summary>The scaling applied to inputs before the network.</summary>
-    public ScalerKind ScalerKind => Scaler.Kind;
-
-    internal FeatureScaler Scaler { get; }
+    /// <summary>The scaling applied to inputs before the network (fitted on the training data).</summary>
+    public Scaler Scaler { get; }
 
     internal AutoencoderNetwork Network { get { ThrowIfDisposed(); return network; } }
 
@@ -63,8 +61,8 @@ public sealed class Autoencoder : IDisposable
     public double ReconstructionError(Dataset data)
     {
         CheckData(data);
-        using var x = Scaler.Transform(data, device);
-        using var errors = AutoencoderTraining.MapChunks(x, b => (network.forward(b) - b).pow(2).sum(1));
+        using var x = DeepScaling.ToTensor(Scaler, data, device);
+        using var errors = AutoencoderTraining.MapChunks(x, b => (network.forward(b) - b).pow(2).sum(dim: 1));
         return errors.sum().item<float>() / ((double)data.Rows * Features);
     }
 
@@ -119,16 +117,12 @@ public sealed class Autoencoder : IDisposable
         network.Dispose();
     }
 
-    private Tensor Unscale(Tensor scaled)
-    {
-        if (Scaler.Kind == ScalerKind.None) return scaled;
-        return scaled * tensor(Scaler.Scale).to(device) + tensor(Scaler.Shift).to(device);
-    }
+    private Tensor Unscale(Tensor scaled) => Scaler.Kind == ScalerKind.None ? scaled : Scaler.InverseTransform(scaled);
 
     private float[,] Run(Dataset data, Func<Tensor, Tensor> map)
     {
         CheckData(data);
-        using var x = Scaler.Transform(data, device);
+        using var x = DeepScaling.ToTensor(Scaler, data, device);
         using var result = AutoencoderTraining.MapChunks(x, map);
         return DeepTensors.ToArray2D(result);
     }

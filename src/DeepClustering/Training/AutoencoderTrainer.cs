@@ -49,12 +49,12 @@ public sealed class AutoencoderTrainer
         var device = DeviceResolver.Resolve(Options.Device);
         var clock = Stopwatch.StartNew();
         using var random = new RandomSource(Options.Seed);
-        var scaler = FeatureScaler.Fit(data, Options.Scaler);
+        var scaler = DeepScaling.Fit(data, Options.Scaler);
         var network = architecture.Create(random.Generator);
         try
         {
             network.to(device);
-            using var x = scaler.Transform(data, device);
+            using var x = DeepScaling.ToTensor(scaler, data, device);
             var history = AutoencoderTraining.Train(network, x, Options.ToSettings(), random, device, progress, logger, cancellationToken);
             network.eval();
             return new Autoencoder(network, scaler, history, clock.Elapsed, device);

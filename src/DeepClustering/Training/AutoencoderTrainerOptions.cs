@@ -1,4 +1,5 @@
 using DeepClustering.Core;
+using DeepClustering.Data;
 using DeepClustering.Networks;
 
 namespace DeepClustering.Training;
@@ -31,8 +32,11 @@ public sealed record AutoencoderTrainerOptions : ClusteringOptions
     /// <summary>Pass the code through tanh.</summary>
     public bool TanhBottleneck { get; init; }
 
-    /// <summary>Input scaling (fitted on the training data and stored with the autoencoder).</summary>
-    public ScalerKind Scaler { get; init; } = ScalerKind.Auto;
+    /// <summary>
+    /// Input scaling, fitted on the training data and stored with the network. Null (default): images (datasets
+    /// with an ImageShape) are used as given, tabular data are standardised.
+    /// </summary>
+    public ScalerKind? Scaler { get; init; }
 
     /// <summary>Training epochs.</summary>
     public int Epochs { get; init; } = 50;
@@ -70,7 +74,7 @@ public sealed record AutoencoderTrainerOptions : ClusteringOptions
         if (HiddenSizes is not null)
             foreach (var h in HiddenSizes) OptionCheck.InRange(nameof(HiddenSizes), h, 1, AutoencoderArchitecture.MaxWidth);
         OptionCheck.Defined(nameof(Activation), Activation);
-        OptionCheck.Defined(nameof(Scaler), Scaler);
+        if (Scaler is ScalerKind s) OptionCheck.Defined(nameof(Scaler), s);
         OptionCheck.InRange(nameof(Epochs), Epochs, 1);
         PretrainSettings.Check(nameof(BatchSize), BatchSize, nameof(LearningRate), LearningRate, nameof(Schedule), Schedule,
             nameof(ScheduleStepEpochs), ScheduleStepEpochs, nameof(ScheduleFactor), ScheduleFactor, nameof(Noise), Noise,

@@ -20,7 +20,7 @@ internal static class AutoencoderTraining
         long n = data.shape[0];
         var history = new List<double>(settings.Epochs);
         network.train();
-        using var optimizer = optim.Adam(network.parameters(), settings.LearningRate, weight_decay: settings.WeightDecay);
+        using var optimizer = BufferedAdam.Create(network.parameters(), settings.LearningRate, settings.WeightDecay);
         using var epochSum = zeros(1, device: device);
         for (int epoch = 0; epoch < settings.Epochs; epoch++)
         {
@@ -40,7 +40,9 @@ internal static class AutoencoderTraining
                 optimizer.zero_grad();
                 loss.backward();
                 optimizer.step();
-                using (no_grad()) epochSum.add_(loss.detach(), alpha: size);
+                using (no_grad())
+                using (var weight = ((double)size).ToScalar())
+                    epochSum.add_(loss.detach(), weight);
             }
             double mean = epochSum.item<float>() / n;
             if (!double.IsFinite(mean))
@@ -58,12 +60,13 @@ internal static class AutoencoderTraining
     public static Tensor Corrupt(Tensor batch, PretrainSettings settings, RandomSource random, Device device)
     {
         if (settings.Noise == NoiseKind.None || settings.NoiseLevel <= 0) return batch;
+        using var level = settings.NoiseLevel.ToScalar();
         if (settings.Noise == NoiseKind.Gaussian)
         {
             var noise = random.Normal(batch.shape, device);
-            return batch + noise.mul_(settings.NoiseLevel);
+            return batch.add(noise, level);
         }
-        var keep = random.Uniform(batch.shape, device).ge_(settings.NoiseLevel);
+        var keep = random.Uniform(batch.shape, device).ge_(level);
         return batch * keep;
     }
 

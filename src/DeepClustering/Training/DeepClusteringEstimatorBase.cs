@@ -79,7 +79,7 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
     /// Override for parameter groups, frozen parts or another optimiser.
     /// </summary>
     protected virtual optim.Optimizer CreateOptimizer(DeepTrainingContext context, THead head) =>
-        optim.Adam(context.Network.parameters().Concat(head.parameters()), Options.LearningRate, weight_decay: Options.WeightDecay);
+        BufferedAdam.Create(context.Network.parameters().Concat(head.parameters()), Options.LearningRate, Options.WeightDecay);
 
     /// <summary>
     /// Called before the batches of every epoch (no gradients are recorded unless you enable them): the place for
@@ -103,6 +103,12 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
 
     /// <summary>Whether <see cref="EndEpoch"/> implements a convergence test (else a fit that ran all epochs counts as converged).</summary>
     protected virtual bool HasStoppingCriterion => false;
+
+    /// <summary>
+    /// Phase under which the initial clustering's iterations are reported: <see cref="TrainingPhase.Initialization"/>
+    /// by default; a model whose clustering of the codes is the fit itself (no joint training) reports Training.
+    /// </summary>
+    protected virtual TrainingPhase InitialClusteringPhase => TrainingPhase.Initialization;
 
     /// <summary>
     /// The number of clusters the model currently uses, for models that learn it (e.g. components surviving pruning);
@@ -150,7 +156,7 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
         try
         {
             // 1. Autoencoder.
-            FeatureScaler scaler;
+            Scaler scaler;
             IReadOnlyList<double> pretrainHistory;
             if (pretrained is not null)
             {
@@ -162,22 +168,22 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
             {
                 var architecture = AutoencoderTrainer.ResolveArchitecture(options.Network, data, options.HiddenSizes, options.ResolvedLatentSize,
                     options.Activation, options.TanhBottleneck, options.GlorotInit, nameof(options.Network));
-                scaler = FeatureScaler.Fit(data, options.Scaler);
+                scaler = DeepScaling.Fit(data, options.Scaler);
                 network = architecture.Create(random.Generator);
                 network.to(device);
                 pretrainHistory = Array.Empty<double>();
             }
-            using var x = scaler.Transform(data, device);
+            using var x = DeepScaling.ToTensor(scaler, data, device);
             if (pretrained is null && options.PretrainEpochs > 0)
                 pretrainHistory = AutoencoderTraining.Train(network, x, options.ToPretrainSettings(), random, device, progress, Logger, cancellationToken);
 
-            var context = new DeepTrainingContext(options, device, random, network, x, epochs, Logger, warnings, cancellationToken);
+            var context = new DeepTrainingContext(options, device, random, network, x, epochs, Logger, warnings, cancellationToken) { Image = data.Image };
 
             // 2. Head and initial clustering.
             head = CreateHead(context) ?? throw new InvalidOperationException($"{GetType().Name}.CreateHead returned null.");
             head.to(device);
             cancellationToken.ThrowIfCancellationRequested();
-            double? initialObjective = null;
+            FitSummary? initialSummary = null;
             var settings = GetInitialClustering(options);
             if (settings is null)
             {
@@ -185,8 +191,8 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
             }
             else
             {
-                using var initial = RunInitialClustering(context, settings);
-                initialObjective = initial.Objective;
+                using var initial = RunInitialClustering(context, settings, progress);
+                initialSummary = initial.Model.Summary;
                 context.ClusterSizes = initial.ClusterSizes;
                 progress?.Report(new TrainingProgress(TrainingPhase.Initialization, 0, 1, 1, initial.Objective, initial.ClusterSizes));
                 Initialize(context, head, initial);
@@ -206,11 +212,22 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
             context.ClusterSizes = sizes;
             var collapse = CollapseMessage(sizes, context.Rows, epochs);
             if (collapse is not null) context.Warn(collapse);
-            double final = history.Count > 0 ? history[^1] : initialObjective ?? (pretrainHistory.Count > 0 ? pretrainHistory[^1] : double.NaN);
-            IReadOnlyList<double> objectiveHistory = history.Count > 0 ? history : initialObjective is double o ? new[] { o } : pretrainHistory;
-            progress?.Report(new TrainingProgress(TrainingPhase.Finalizing, 0, 1, 1, final, sizes, GetEffectiveClusters(head), Message: collapse));
-            var summary = new FitSummary(stoppedEarly || !HasStoppingCriterion, history.Count, final, objectiveHistory.ToArray(), 0,
-                clock.Elapsed, warnings.ToArray());
+            FitSummary summary;
+            if (history.Count > 0 || initialSummary is null)
+            {
+                double final = history.Count > 0 ? history[^1] : pretrainHistory.Count > 0 ? pretrainHistory[^1] : double.NaN;
+                IReadOnlyList<double> objectiveHistory = history.Count > 0 ? history : pretrainHistory;
+                summary = new FitSummary(stoppedEarly || !HasStoppingCriterion, history.Count, final, objectiveHistory.ToArray(), 0,
+                    clock.Elapsed, warnings.ToArray());
+            }
+            else
+            {
+                // No joint training: the clustering of the codes is the model's fit.
+                summary = new FitSummary(initialSummary.Converged, initialSummary.Iterations, initialSummary.FinalObjective,
+                    initialSummary.ObjectiveHistory.ToArray(), initialSummary.BestRestart, clock.Elapsed,
+                    warnings.Concat(initialSummary.Warnings).ToArray());
+            }
+            progress?.Report(new TrainingProgress(TrainingPhase.Finalizing, 0, 1, 1, summary.FinalObjective, sizes, GetEffectiveClusters(head), Message: collapse));
             var parts = new DeepModelParts(network, scaler, options, summary, pretrainHistory, device);
             var model = CreateModel(parts, head);
             network = null;
@@ -262,15 +279,16 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
                     loss.Total.backward();
                     optimizer.step();
                     using (no_grad())
+                    using (var weight = ((double)size).ToScalar())
                     {
-                        lossSum.add_(loss.Total.detach(), alpha: size);
+                        lossSum.add_(loss.Total.detach(), weight);
                         foreach (var (name, value) in loss.Terms)
                         {
                             if (!termSums.TryGetValue(name, out var sum))
                                 termSums[name] = sum = zeros(1, device: context.Device).DetachFromDisposeScope();
-                            sum.add_(value.detach().reshape(1), alpha: size);
+                            sum.add_(value.detach().reshape(1), weight);
                         }
-                        if (loss.Probabilities is Tensor p) counts.add_(p.argmax(1).bincount(null, k));
+                        if (loss.Probabilities is Tensor p) counts.add_(p.argmax(1).bincount(null, k), Mixtures.Scalars.One);
                         else countedAll = false;
                     }
                 }
@@ -305,9 +323,18 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
     private static int[] ClusterSizesOf(DeepTrainingContext context, THead head)
     {
         int k = head.Clusters;
-        using var labels = context.Map(x => head.Probabilities(x, head.Codes(context.Network, x)).argmax(1));
-        using var counts = labels.bincount(null, k);
-        return DeepTensors.ToIntArray(counts);
+        bool training = head.training;
+        head.eval();
+        try
+        {
+            using var labels = context.Map(x => head.Probabilities(x, head.Codes(context.Network, x)).argmax(1));
+            using var counts = labels.bincount(null, k);
+            return DeepTensors.ToIntArray(counts);
+        }
+        finally
+        {
+            if (training) head.train();
+        }
     }
 
     private string? CollapseMessage(IReadOnlyList<int> sizes, int rows, int epoch)
@@ -321,20 +348,38 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
         return $"cluster collapse after epoch {epoch}: cluster {largest} holds {share:P1} of the rows ({used} of {sizes.Count} clusters in use); {CollapseAdvice}.";
     }
 
-    private InitialClusteringResult RunInitialClustering(DeepTrainingContext context, InitialClusteringSettings settings)
+    private InitialClusteringResult RunInitialClustering(DeepTrainingContext context, InitialClusteringSettings settings,
+        IProgress<TrainingProgress>? progress)
     {
         var codes = context.EncodeAll();
         try
         {
             int seed;
             using (var derived = context.Random.Derive(1)) seed = derived.Seed;
-            var (model, responsibilities) = LatentClustering.Fit(codes, Options.Clusters, settings, seed, Options.Device, context.CancellationToken);
-            return new InitialClusteringResult(settings.Kind, model, codes, responsibilities);
+            // The EM engine's iterations are reported under this pipeline's phase for them.
+            var phase = InitialClusteringPhase;
+            var forward = progress is null ? null : new ForwardingProgress(p => progress.Report(p with { Phase = phase }));
+            var (model, responsibilities) = LatentClustering.Fit(codes, Options.Clusters, settings, seed, forward, context.CancellationToken);
+            try
+            {
+                return new InitialClusteringResult(settings.Kind, model, codes, responsibilities);
+            }
+            catch
+            {
+                model.Dispose();
+                responsibilities.Dispose();
+                throw;
+            }
         }
         catch
         {
             codes.Dispose();
             throw;
         }
+    }
+
+    private sealed class ForwardingProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using DeepClustering.Core;
+using DeepClustering.Data;
 using DeepClustering.Networks;
 
 namespace DeepClustering.Training;
@@ -52,8 +53,11 @@ public abstract record DeepClusteringOptions : ClusteringOptions
     /// <summary>Pass the code through tanh (bounded codes).</summary>
     public bool TanhBottleneck { get; init; }
 
-    /// <summary>Input scaling: Auto keeps images as they are and standardises tabular data.</summary>
-    public ScalerKind Scaler { get; init; } = ScalerKind.Auto;
+    /// <summary>
+    /// Input scaling, fitted on the training data and stored with the network. Null (default): images (datasets
+    /// with an ImageShape) are used as given, tabular data are standardised.
+    /// </summary>
+    public ScalerKind? Scaler { get; init; }
 
     /// <summary>Mini-batch size of pretraining and joint training.</summary>
     public int BatchSize { get; init; } = 256;
@@ -118,7 +122,7 @@ public abstract record DeepClusteringOptions : ClusteringOptions
         }
         OptionCheck.Defined(nameof(Network), Network);
         OptionCheck.Defined(nameof(Activation), Activation);
-        OptionCheck.Defined(nameof(Scaler), Scaler);
+        if (Scaler is ScalerKind s) OptionCheck.Defined(nameof(Scaler), s);
         OptionCheck.InRange(nameof(PretrainEpochs), PretrainEpochs, 0);
         PretrainSettings.Check(nameof(BatchSize), BatchSize, nameof(PretrainLearningRate), PretrainLearningRate,
             nameof(PretrainSchedule), PretrainSchedule, nameof(PretrainSchedule), null, nameof(PretrainSchedule), 0.1,

@@ -1,4 +1,5 @@
 using DeepClustering.Core;
+using DeepClustering.Data;
 using DeepClustering.Networks;
 using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
@@ -38,6 +39,9 @@ public sealed class DeepTrainingContext
 
     /// <summary>Number of training rows N.</summary>
     public int Rows => (int)Data.shape[0];
+
+    /// <summary>Image shape of the training data (channels x height x width), or null for tabular data.</summary>
+    public ImageShape? Image { get; internal init; }
 
     /// <summary>Number of input features D.</summary>
     public int Features => (int)Data.shape[1];

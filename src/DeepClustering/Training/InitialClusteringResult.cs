@@ -1,4 +1,5 @@
 using DeepClustering.Core;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DeepClustering.Training;
@@ -19,13 +20,17 @@ public sealed class InitialClusteringResult : IDisposable
         Codes = codes;
         Responsibilities = responsibilities;
         using var scope = NewDisposeScope();
+        using var tiny = 1e-10.ToScalar();
+        using var zero = 0.0.ToScalar();
+        using var floor = 1e-6.ToScalar();
+        using var minusOne = (-1.0).ToScalar();
         Labels = responsibilities.argmax(1).MoveToOuterDisposeScope();
-        var counts = responsibilities.sum(0);
-        Weights = (counts / counts.sum()).MoveToOuterDisposeScope();
-        var safe = counts.clamp_min(1e-10).unsqueeze(1);
-        Means = (responsibilities.t().matmul(codes) / safe).MoveToOuterDisposeScope();
-        var second = responsibilities.t().matmul(codes * codes) / safe;
-        Variances = (second - Means * Means).clamp_min(0).add_(1e-6).MoveToOuterDisposeScope();
+        var counts = responsibilities.sum(dim: 0);
+        Weights = counts.div(counts.sum()).MoveToOuterDisposeScope();
+        var safe = counts.clamp_min(tiny).unsqueeze(1);
+        Means = responsibilities.t().matmul(codes).div_(safe).MoveToOuterDisposeScope();
+        var second = responsibilities.t().matmul(codes.mul(codes)).div_(safe);
+        Variances = second.addcmul_(Means, Means, minusOne).clamp_min_(zero).add_(floor).MoveToOuterDisposeScope();
         ClusterSizes = Training.DeepTensors.ToIntArray(Labels.bincount(null, responsibilities.shape[1]));
         Objective = model.Summary.FinalObjective;
     }

@@ -1,4 +1,5 @@
 using DeepClustering.Core;
+using DeepClustering.Mixtures;
 using static TorchSharp.torch;
 
 namespace DeepClustering.Training;
@@ -6,10 +7,44 @@ namespace DeepClustering.Training;
 /// <summary>Runs the EM engine's k-means or Gaussian mixture on latent codes.</summary>
 internal static class LatentClustering
 {
-    /// <summary>Fits the clustering and returns the model and the soft assignments (N x K) on the codes' device.</summary>
+    /// <summary>
+    /// Fits the clustering on <paramref name="codes"/> (on their device) and returns the model and the soft
+    /// assignments (N x K, float32, on the codes' device): one-hot rows for k-means, posteriors for a mixture.
+    /// </summary>
     public static (IClusteringModel Model, Tensor Responsibilities) Fit(Tensor codes, int clusters, InitialClusteringSettings settings,
-        int seed, string device, CancellationToken cancellationToken)
+        int seed, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
-        throw new NotSupportedException("waiting for the EM engine (branch em).");
+        if (settings.Kind == InitialClusteringKind.GaussianMixture)
+        {
+            var gmm = new GaussianMixture(new GaussianMixtureOptions
+            {
+                Components = clusters, Covariance = settings.Covariance, Restarts = settings.Restarts, MaxIterations = settings.MaxIterations,
+                Seed = seed, CovarianceRegularization = settings.CovarianceRegularization,
+            }).FitTensor(codes, progress, cancellationToken);
+            try
+            {
+                using var p = gmm.PredictProbabilitiesTensor(codes);
+                return (gmm, p.to(ScalarType.Float32, codes.device));
+            }
+            catch
+            {
+                gmm.Dispose();
+                throw;
+            }
+        }
+        var kmeans = new KMeans(new KMeansOptions
+        {
+            Clusters = clusters, Restarts = settings.Restarts, MaxIterations = settings.MaxIterations, Seed = seed,
+        }).FitTensor(codes, progress, cancellationToken);
+        try
+        {
+            using var labels = kmeans.PredictTensor(codes);
+            return (kmeans, nn.functional.one_hot(labels.to(ScalarType.Int64, codes.device), clusters).to(ScalarType.Float32));
+        }
+        catch
+        {
+            kmeans.Dispose();
+            throw;
+        }
     }
 }

@@ -1,3 +1,4 @@
+using DeepClustering.Data;
 using DeepClustering.Networks;
 using DeepClustering.Persistence;
 using TorchSharp;
@@ -8,17 +9,17 @@ namespace DeepClustering.Training;
 /// <summary>Stores and restores an autoencoder network with its architecture and input scaler.</summary>
 internal static class NetworkPersistence
 {
-    private sealed record ScalerState(ScalerKind Kind, float[] Shift, float[] Scale);
+    private sealed record ScalerState(ScalerKind Kind, double[] Offset, double[] Scale);
 
-    public static void Write(ModelWriter writer, AutoencoderNetwork network, FeatureScaler scaler)
+    public static void Write(ModelWriter writer, AutoencoderNetwork network, Scaler scaler)
     {
         writer.Set("architecture", network.Architecture);
         writer.Set("features", network.InputSize);
-        writer.Set("scaler", new ScalerState(scaler.Kind, scaler.Shift, scaler.Scale));
+        writer.Set("scaler", new ScalerState(scaler.Kind, scaler.Offset.ToArray(), scaler.Scale.ToArray()));
         writer.AddModule("network", network);
     }
 
-    public static (AutoencoderNetwork Network, FeatureScaler Scaler) Read(ModelReader reader, Device device)
+    public static (AutoencoderNetwork Network, Scaler Scaler) Read(ModelReader reader, Device device)
     {
         var architecture = reader.Get<AutoencoderArchitecture>("architecture");
         try { architecture.Validate(); }
@@ -26,16 +27,17 @@ internal static class NetworkPersistence
         if (reader.Get<int>("features") != architecture.InputSize)
             throw new ModelFormatException("the stored feature count does not match the network's input size.");
         var state = reader.Get<ScalerState>("scaler");
-        if (state.Shift is null || state.Scale is null || state.Shift.Length != architecture.InputSize || state.Scale.Length != architecture.InputSize
-            || state.Shift.Any(v => !float.IsFinite(v)) || state.Scale.Any(v => !float.IsFinite(v) || v == 0))
-            throw new ModelFormatException("the stored input scaler is damaged (wrong length or non-finite values).");
+        Scaler scaler;
+        try { scaler = Scaler.FromState(state.Kind, state.Offset ?? Array.Empty<double>(), state.Scale ?? Array.Empty<double>()); }
+        catch (ArgumentException e) { throw new ModelFormatException("the stored input scaler is damaged: " + e.Message, e); }
+        if (scaler.Features != architecture.InputSize) throw new ModelFormatException("the stored input scaler does not match the network's input size.");
         var network = architecture.Create(generator: null);
         try
         {
             reader.LoadModule("network", network);
             network.to(device);
             network.eval();
-            return (network, new FeatureScaler(state.Kind, state.Shift, state.Scale));
+            return (network, scaler);
         }
         catch
         {

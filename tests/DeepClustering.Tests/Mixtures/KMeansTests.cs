@@ -89,6 +89,20 @@ public class KMeansTests
     }
 
     [Fact]
+    public void DuplicateCentresAreSeparatedLikeAnArgMin()
+    {
+        // Two identical initial centres tie for every row: the first takes them all (arg-min), the second empties
+        // and is re-seeded, as scikit-learn does; the run still finds the three blobs.
+        var data = MixtureTestData.ThreeBlobs(perCluster: 20, seed: 4);
+        using var x = data.ToTensor();
+        using var xx = x.square().sum(dim: 1);
+        using var init = tensor(new float[] { 0, 0, 0, 0, 8, 0 }, new long[] { 3, 2 });
+        using var run = KMeansEngine.Lloyd(x, xx, init, 50, 0, 16, 0, null, CancellationToken.None);
+        Assert.Contains(run.Warnings, w => w.Contains("empty", StringComparison.Ordinal));
+        Assert.Equal(1.0, MixtureTestData.MatchedAccuracy(data.Labels!, TensorArraysForTests.ToInt(run.Labels), 3));
+    }
+
+    [Fact]
     public void PlusPlusSeedsLandInDistinctBlobs()
     {
         var data = MixtureTestData.ThreeBlobs(perCluster: 30, seed: 9);

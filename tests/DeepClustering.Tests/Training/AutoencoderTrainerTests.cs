@@ -1,4 +1,5 @@
 using DeepClustering.Core;
+using DeepClustering.Data;
 using DeepClustering.Networks;
 using DeepClustering.Training;
 
@@ -53,7 +54,8 @@ public class AutoencoderTrainerTests
         using var loaded = Autoencoder.Load(stream);
         Assert.Equal(ae.Architecture, loaded.Architecture);
         Assert.Equal(ae.LossHistory, loaded.LossHistory);
-        Assert.Equal(ae.ScalerKind, loaded.ScalerKind);
+        Assert.Equal(ae.Scaler.Kind, loaded.Scaler.Kind);
+        Assert.Equal(ae.Scaler.Offset, loaded.Scaler.Offset);
         Assert.True(DeepTestData.Same(ae.Encode(data), loaded.Encode(data)));
         Assert.True(DeepTestData.Same(ae.Reconstruct(data), loaded.Reconstruct(data)));
     }
@@ -127,7 +129,7 @@ public class AutoencoderTrainerTests
         Assert.Equal(nameof(AutoencoderTrainerOptions.Network), e.ParamName);
         var images = DeepTestData.Images(rows: 60);
         using var ae = new AutoencoderTrainer(conv with { Noise = NoiseKind.Gaussian, NoiseLevel = 0.1 }).Fit(images);
-        Assert.Equal(ScalerKind.None, ae.ScalerKind); // images are used as given
+        Assert.Equal(ScalerKind.None, ae.Scaler.Kind); // images are used as given
         Assert.Equal(3, ae.Encode(images).GetLength(1));
         Assert.True(ae.LossHistory[^1] < ae.LossHistory[0]);
     }
@@ -139,11 +141,11 @@ public class AutoencoderTrainerTests
             new AutoencoderTrainer(Tiny() with { LearningRate = 10, Epochs = 30, Scaler = ScalerKind.None }).Fit(Huge()));
         Assert.Contains("LearningRate", e.Message);
 
-        static DeepClustering.Data.Dataset Huge()
+        static Dataset Huge()
         {
             var b = DeepTestData.Blobs(rows: 64);
             var v = b.Values.ToArray().Select(x => x * 1e18f).ToArray();
-            return DeepClustering.Data.Dataset.FromValues(v, b.Rows, b.Columns);
+            return Dataset.FromValues(v, b.Rows, b.Columns);
         }
     }
 

@@ -1,0 +1,99 @@
+using DeepClustering.Core;
+using DeepClustering.Mixtures;
+using DeepClustering.Models;
+using DeepClustering.Training;
+
+namespace DeepClustering.Cli;
+
+/// <summary>One model reachable through <c>--model</c>.</summary>
+internal sealed record ModelEntry(string Name, string Description, Func<CliModelSettings, Data.Dataset, IClusteringEstimator<IClusteringModel>> Create);
+
+/// <summary>Every model the CLI can fit, by name. Adding a model is one entry here.</summary>
+internal static class ModelCatalog
+{
+    public static readonly IReadOnlyList<ModelEntry> Entries =
+    [
+        new("kmeans", "k-means++ seeding and chunked Lloyd iterations (EM engine).", (s, d) => new KMeans(new KMeansOptions
+        {
+            Clusters = s.Clusters ?? DefaultClusters(d), Seed = s.Seed, Device = s.Device,
+            Restarts = s.Restarts ?? new KMeansOptions().Restarts,
+            MaxIterations = s.MaxIterations ?? new KMeansOptions().MaxIterations,
+        })),
+        new("gmm", "Gaussian mixture fitted by EM (--covariance full|diag|spherical|tied).", (s, d) => new GaussianMixture(new GaussianMixtureOptions
+        {
+            Components = s.Clusters ?? DefaultClusters(d), Seed = s.Seed, Device = s.Device,
+            Covariance = ParseCovariance(s.Covariance),
+            Restarts = s.Restarts ?? new GaussianMixtureOptions().Restarts,
+            MaxIterations = s.MaxIterations ?? new GaussianMixtureOptions().MaxIterations,
+        })),
+        new("ae-gmm", "Autoencoder pretraining, then a Gaussian mixture (or k-means) on the codes: the deep baseline.", (s, d) =>
+            new AutoencoderMixture(Deep(s.Covariance is null ? new AutoencoderMixtureOptions() : new AutoencoderMixtureOptions { Covariance = ParseCovariance(s.Covariance) }, s, d))),
+        new("clustering-module", "AE-CM: an autoencoder trained jointly with the clustering module (a GMM written as an autoencoder).", (s, d) =>
+            new ClusteringModuleAutoencoder(Deep(new ClusteringModuleAutoencoderOptions(), s, d))),
+        new("clustering-module-shallow", "The clustering module alone on the features (soft k-means as an autoencoder).", (s, d) => new ClusteringModule(new ClusteringModuleOptions
+        {
+            Clusters = s.Clusters ?? DefaultClusters(d), Seed = s.Seed, Device = s.Device,
+            Epochs = s.Epochs ?? new ClusteringModuleOptions().Epochs,
+            BatchSize = s.BatchSize ?? new ClusteringModuleOptions().BatchSize,
+            LearningRate = s.LearningRate ?? new ClusteringModuleOptions().LearningRate,
+        })),
+        new("mixae", "MIXAE: K autoencoders run as one grouped network, plus an assignment network on their codes.", (s, d) =>
+            new MixtureOfAutoencoders(Deep(MixtureInit(MixtureOfAutoencodersVariant.Mixae, s), s, d))),
+        new("damic", "DAMIC: mixture of autoencoders whose assignment follows the reconstruction errors.", (s, d) =>
+            new MixtureOfAutoencoders(Deep(MixtureInit(MixtureOfAutoencodersVariant.Damic, s), s, d))),
+        new("sr-kmeans", "SR-K-means: deep soft regularised k-means (tanh-bounded codes, closed-form soft means and assignments).", (s, d) =>
+            new SoftRegularizedKMeans(Deep(new SoftRegularizedKMeansOptions(), s, d))),
+        new("neural-em", "NeuralMixtureEM: a network whose output neurons are the cluster densities, trained by batch-wise EM (+ consistency).", (s, d) =>
+            new NeuralMixtureEm(Deep(new NeuralMixtureEmOptions(), s, d))),
+        new("dpgmm", "Variational Dirichlet-process Gaussian mixture: learns the number of clusters (--clusters is the truncation level, default 20).", (s, d) =>
+            new DirichletProcessGaussianMixture(new DirichletProcessGaussianMixtureOptions
+            {
+                Components = s.Clusters ?? DirichletProcessGaussianMixtureOptions.DefaultTruncation, Seed = s.Seed, Device = s.Device,
+                Covariance = ParseCovariance(s.Covariance),
+                Restarts = s.Restarts ?? 1,
+                MaxIterations = s.MaxIterations ?? new DirichletProcessGaussianMixtureOptions().MaxIterations,
+            })),
+    ];
+
+    /// <summary>MIXAE/DAMIC start from random weights; asking for pretraining selects the k-means initialisation from a pretrained autoencoder.</summary>
+    private static MixtureOfAutoencodersOptions MixtureInit(MixtureOfAutoencodersVariant variant, CliModelSettings s) => new()
+    {
+        Variant = variant,
+        Initialization = s.PretrainEpochs > 0 ? MixtureOfAutoencodersInitialization.KMeans : MixtureOfAutoencodersInitialization.Random,
+    };
+
+    /// <summary>Applies the shared deep-model flags to a deep model's options (unset flags keep the model's defaults).</summary>
+    private static T Deep<T>(T options, CliModelSettings s, Data.Dataset d) where T : DeepClusteringOptions
+    {
+        DeepClusteringOptions o = options with
+        {
+            Clusters = s.Clusters ?? DefaultClusters(d),
+            Seed = s.Seed,
+            Device = s.Device,
+            Epochs = s.Epochs ?? options.Epochs,
+            PretrainEpochs = s.PretrainEpochs ?? options.PretrainEpochs,
+            BatchSize = s.BatchSize ?? options.BatchSize,
+            LearningRate = s.LearningRate ?? options.LearningRate,
+            LatentSize = s.LatentSize ?? options.LatentSize,
+        };
+        return (T)o;
+    }
+
+    public static ModelEntry Find(string name) =>
+        Entries.FirstOrDefault(e => string.Equals(e.Name, name, StringComparison.OrdinalIgnoreCase))
+        ?? throw new ArgumentException($"--model '{name}' is unknown; choose one of: {string.Join(", ", Entries.Select(e => e.Name))}.");
+
+    /// <summary>Without --clusters, use the number of classes when the data are labelled.</summary>
+    public static int DefaultClusters(Data.Dataset data) =>
+        data.Labels is { } y ? y.Distinct().Count()
+        : throw new ArgumentException("--clusters is required for unlabelled data.");
+
+    public static CovarianceType ParseCovariance(string? value) => (value ?? "full").ToLowerInvariant() switch
+    {
+        "full" => CovarianceType.Full,
+        "diag" or "diagonal" => CovarianceType.Diagonal,
+        "spherical" => CovarianceType.Spherical,
+        "tied" => CovarianceType.Tied,
+        _ => throw new ArgumentException($"--covariance '{value}' is unknown; choose full, diag, spherical or tied."),
+    };
+}

@@ -1,0 +1,88 @@
+using System.Text.Json.Serialization;
+using DeepClustering.Core;
+using DeepClustering.Training;
+
+namespace DeepClustering.Models;
+
+/// <summary>How a fitted SR-K-means model turns codes into cluster probabilities.</summary>
+public enum SoftRegularizedKMeansPrediction
+{
+    /// <summary>
+    /// The authors' final posterior, a logistic-regression (softmax-linear) classifier on the codes:
+    /// <c>p_ik = softmax_k(z_iᵀ θ_k / T + b_k)</c> with <c>b_k = ½ log(mean_i q_ik)</c>.
+    /// </summary>
+    Logistic,
+    /// <summary>The Q-step of soft k-means: <c>softmax_k(−‖z_i − θ_k‖² / T)</c> (hard labels = nearest centre).</summary>
+    SoftAssignment,
+}
+
+/// <summary>
+/// Options of <see cref="SoftRegularizedKMeans"/> (deep SR-K-means). Immutable; validated when fitting. Defaults
+/// that differ from <see cref="DeepClusteringOptions"/>: <see cref="DeepClusteringOptions.TanhBottleneck"/> = true
+/// (the embedding must be bounded), joint <see cref="DeepClusteringOptions.LearningRate"/> = 1e-3 (the authors'),
+/// <see cref="DeepClusteringOptions.BatchSize"/> = 256, <see cref="DeepClusteringOptions.Epochs"/> = 100 (an upper
+/// bound; the fit stops once the assignments settle, see <see cref="Tolerance"/>) and
+/// <see cref="DeepClusteringOptions.InitialClusteringRestarts"/> = 20.
+/// </summary>
+public sealed record SoftRegularizedKMeansOptions : DeepClusteringOptions
+{
+    /// <summary>Creates options with SR-K-means' defaults.</summary>
+    public SoftRegularizedKMeansOptions()
+    {
+        TanhBottleneck = true;
+        LearningRate = 1e-3;
+        BatchSize = 256;
+        Epochs = 100;
+        InitialClusteringRestarts = 20;
+    }
+
+    /// <summary>
+    /// The regularisation weight λ (the L2 weight of the logistic-regression posteriors in the paper); the soft
+    /// k-means temperature is T = λ·K. With tanh codes in [−1, 1]^d, the default 1e-4 (the authors') gives nearly
+    /// hard assignments; larger values soften them. Must be positive.
+    /// </summary>
+    public double Regularization { get; init; } = 1e-4;
+
+    /// <summary>The temperature T = <see cref="Regularization"/> · <see cref="DeepClusteringOptions.Clusters"/>.</summary>
+    [JsonIgnore]
+    public double Temperature => Regularization * Clusters;
+
+    /// <summary>Weight of the reconstruction (mean squared error) in the network loss. Default 1.</summary>
+    public double ReconstructionWeight { get; init; } = 1;
+
+    /// <summary>
+    /// Weight of the clustering term <c>(1/T)·mean_i[Σ_k q_ik ‖z_i − θ_k‖² − ‖z_i‖²]</c> in the network loss. Default 1.
+    /// </summary>
+    public double ClusteringWeight { get; init; } = 1;
+
+    /// <summary>
+    /// Epochs of warm start before the soft updates: the network is trained towards the initial k-means partition
+    /// (hard targets, centres re-estimated as the hard means after each epoch). The authors early-stop this phase on
+    /// a validation split; here it is a fixed count (0 skips it). Default 0.
+    /// </summary>
+    public int WarmStartEpochs { get; init; }
+
+    /// <summary>
+    /// Stopping rule of the alternating phase (the authors'): stop when the mean squared change of the soft
+    /// assignments Q between two epochs, mean((Q_new − Q_old)²), falls below this value. 0 runs every epoch.
+    /// Default 1e-5.
+    /// </summary>
+    public double Tolerance { get; init; } = 1e-5;
+
+    /// <summary>The prediction rule of the fitted model. Default <see cref="SoftRegularizedKMeansPrediction.Logistic"/>.</summary>
+    public SoftRegularizedKMeansPrediction Prediction { get; init; } = SoftRegularizedKMeansPrediction.Logistic;
+
+    /// <inheritdoc />
+    public override void Validate()
+    {
+        base.Validate();
+        OptionCheck.InRange(nameof(Clusters), Clusters, 2, 100_000);
+        OptionCheck.GreaterThan(nameof(Regularization), Regularization, 0);
+        OptionCheck.InRange(nameof(Regularization), Regularization, 0, 1e6);
+        OptionCheck.InRange(nameof(ReconstructionWeight), ReconstructionWeight, 0, 1e6);
+        OptionCheck.InRange(nameof(ClusteringWeight), ClusteringWeight, 0, 1e6);
+        OptionCheck.InRange(nameof(WarmStartEpochs), WarmStartEpochs, 0, 1_000_000);
+        OptionCheck.InRange(nameof(Tolerance), Tolerance, 0, 1);
+        OptionCheck.Defined(nameof(Prediction), Prediction);
+    }
+}
