@@ -16,6 +16,9 @@ namespace DeepClustering.Cli.Bench;
 /// <param name="Threads">Torch intra-op threads.</param>
 /// <param name="Architecture">The autoencoder, e.g. "MLP 784-500-500-2000-10 ReLU".</param>
 /// <param name="WorkingSetAfterEpochMb">Working set after each epoch (MiB), to show it does not grow.</param>
+/// <param name="SamplesPerCpuSecond">Throughput per second of process CPU time (less sensitive to other load on a
+/// shared machine than <paramref name="SamplesPerSecond"/>).</param>
+/// <param name="OpenMpWaitPolicy">OMP_WAIT_POLICY in force (PASSIVE avoids spin-waiting threads on a busy machine).</param>
 public sealed record TrainAeBenchmarkResult(
     double SamplesPerSecond,
     double FinalLoss,
@@ -26,7 +29,9 @@ public sealed record TrainAeBenchmarkResult(
     int BatchSize,
     int Threads,
     string Architecture,
-    IReadOnlyList<double> WorkingSetAfterEpochMb);
+    IReadOnlyList<double> WorkingSetAfterEpochMb,
+    double SamplesPerCpuSecond,
+    string OpenMpWaitPolicy);
 
 /// <summary>
 /// <c>bench train-ae</c>: training throughput of the default MLP autoencoder (the DEC-style D-500-500-2000-10 for
@@ -51,18 +56,20 @@ public static class TrainAeBenchmark
         var process = Process.GetCurrentProcess();
         var workingSets = new List<double>();
         var clock = new Stopwatch();
+        TimeSpan cpuStart = TimeSpan.Zero;
         double lastLoss = double.NaN;
         var progress = new InlineProgress(p =>
         {
             // Epoch 1 is the warm-up; the timed span runs from its end to the end of the last epoch.
-            if (p.Iteration == 1) clock.Restart();
-            lastLoss = p.Objective;
             process.Refresh();
+            if (p.Iteration == 1) { clock.Restart(); cpuStart = process.TotalProcessorTime; }
+            lastLoss = p.Objective;
             workingSets.Add(process.WorkingSet64 / 1048576.0);
         });
         using var autoencoder = new AutoencoderTrainer(options).Fit(data, progress, cancellationToken);
         clock.Stop();
         process.Refresh();
+        var cpu = (process.TotalProcessorTime - cpuStart).TotalSeconds;
         return new TrainAeBenchmarkResult(
             SamplesPerSecond: (double)data.Rows * epochs / clock.Elapsed.TotalSeconds,
             FinalLoss: lastLoss,
@@ -73,7 +80,9 @@ public static class TrainAeBenchmark
             BatchSize: batchSize,
             Threads: TorchSharp.torch.get_num_threads(),
             Architecture: autoencoder.Architecture.ToString(),
-            WorkingSetAfterEpochMb: workingSets);
+            WorkingSetAfterEpochMb: workingSets,
+            SamplesPerCpuSecond: (double)data.Rows * epochs / cpu,
+            OpenMpWaitPolicy: Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "default");
     }
 
     /// <summary>
@@ -110,6 +119,8 @@ public static class TrainAeBenchmark
         ["samples_per_second"] = Math.Round(result.SamplesPerSecond, 1),
         ["final_loss"] = result.FinalLoss,
         ["peak_working_set_mb"] = Math.Round(result.PeakWorkingSetMb, 1),
+        ["samples_per_cpu_second"] = Math.Round(result.SamplesPerCpuSecond, 1),
+        ["omp_wait_policy"] = result.OpenMpWaitPolicy,
         ["rows"] = result.Rows,
         ["epochs"] = result.Epochs,
         ["batch_size"] = result.BatchSize,

@@ -47,7 +47,7 @@ internal static class AutoencoderTraining
             double mean = epochSum.item<float>() / n;
             if (!double.IsFinite(mean))
                 throw new ClusteringNumericsException(
-                    $"autoencoder pretraining diverged (reconstruction loss {mean} in epoch {epoch + 1}); lower {settings.LearningRateOption} (now {settings.LearningRate}) or scale the data (Scaler = Standard).");
+                    $"autoencoder pretraining diverged (reconstruction loss {mean} in epoch {epoch + 1}); lower {settings.LearningRateOption} (now {settings.LearningRate}) or scale the data (Scaler = ScalerKind.Standardize).");
             history.Add(mean);
             logger?.LogDebug("pretraining epoch {Epoch}/{Epochs}: reconstruction loss {Loss:G5}", epoch + 1, settings.Epochs, mean);
             progress?.Report(new TrainingProgress(TrainingPhase.Pretraining, 0, epoch + 1, settings.Epochs, mean,
