@@ -24,7 +24,7 @@ namespace DeepClustering.Mixtures;
 public sealed class DirichletProcessGaussianMixture
     : MixtureEstimatorBase<DirichletProcessGaussianMixtureOptions, BayesianMixtureParameters, DirichletProcessGaussianMixtureModel>
 {
-    // Only set on the short-lived estimator that FitTensor(data, initialResponsibilities) creates.
+    // Only set on the short-lived estimator that FitFromResponsibilities creates.
     private readonly Tensor? _startData;
     private readonly Tensor? _startResponsibilities;
 
@@ -51,7 +51,7 @@ public sealed class DirichletProcessGaussianMixture
     /// <param name="initialResponsibilities">N x T non-negative tensor (rows normally summing to 1), any device; not modified.</param>
     /// <param name="progress">Optional progress sink.</param>
     /// <param name="cancellationToken">Cancels the fit.</param>
-    public DirichletProcessGaussianMixtureModel FitTensor(Tensor data, Tensor initialResponsibilities,
+    public DirichletProcessGaussianMixtureModel FitFromResponsibilities(Tensor data, Tensor initialResponsibilities,
         IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         Options.Validate();

@@ -179,7 +179,7 @@ public sealed class DeepDirichletProcessMixture
             mixture = new DirichletProcessGaussianMixture(mixtureOptions with
             {
                 Components = state.Kept.Length, MaxIterations = options.MixtureIterations,
-            }).FitTensor(codes, r, progress: null, cancellationToken: ct);
+            }).FitFromResponsibilities(codes, r, progress: null, cancellationToken: ct);
             state.Slots = state.Kept.Select(k => state.Slots[k]).ToArray();
         }
         state.Mixture?.Dispose();

@@ -77,22 +77,27 @@ public sealed class DeepDirichletProcessMixtureModel : DeepClusteringModelBase
     /// <summary>Loads a model saved by <see cref="DeepClusteringModelBase.Save(Stream)"/> onto <paramref name="device"/>.</summary>
     /// <exception cref="ModelFormatException">Not a model of this type, an unsupported version, or damaged.</exception>
     public static DeepDirichletProcessMixtureModel Load(Stream source, string device = "cpu") =>
-        LoadModel<DeepDirichletProcessMixtureModel, DeepDirichletProcessMixtureOptions>(source, ModelTypeName, Version, device,
-            (parts, reader) =>
-            {
-                int clusters = reader.Get<int>("clusters");
-                if (clusters < 2 || clusters > 100_000) throw new ModelFormatException($"the {ModelTypeName} file has an implausible truncation level {clusters}.");
-                var head = new DeepDirichletProcessHead(parts.Network.LatentSize, clusters);
-                var history = reader.GetOptional<int[]>(DeepDirichletProcessHead.HistoryKey) ?? Array.Empty<int>();
-                if (history.Any(v => v < 1 || v > clusters)) throw new ModelFormatException($"the {ModelTypeName} file has an invalid effective-cluster history.");
-                head.History.AddRange(history);
-                return new DeepDirichletProcessMixtureModel(parts, head);
-            });
+        LoadModel<DeepDirichletProcessMixtureModel, DeepDirichletProcessMixtureOptions>(source, ModelTypeName, Version, device, Create);
 
     /// <summary>Loads a model file.</summary>
     public static DeepDirichletProcessMixtureModel Load(string path, string device = "cpu")
     {
         using var stream = File.OpenRead(path);
         return Load(stream, device);
+    }
+
+    /// <summary>Loads from an opened model file (used by <see cref="Persistence.ModelFile"/>).</summary>
+    internal static DeepDirichletProcessMixtureModel Load(Persistence.ModelReader reader, string device) =>
+        LoadModel<DeepDirichletProcessMixtureModel, DeepDirichletProcessMixtureOptions>(reader, ModelTypeName, Version, device, Create);
+
+    private static DeepDirichletProcessMixtureModel Create(DeepModelParts parts, Persistence.ModelReader reader)
+    {
+        int clusters = reader.Get<int>("clusters");
+        if (clusters < 2 || clusters > 100_000) throw new ModelFormatException($"the {ModelTypeName} file has an implausible truncation level {clusters}.");
+        var history = reader.GetOptional<int[]>(DeepDirichletProcessHead.HistoryKey) ?? Array.Empty<int>();
+        if (history.Any(v => v < 1 || v > clusters)) throw new ModelFormatException($"the {ModelTypeName} file has an invalid effective-cluster history.");
+        var head = new DeepDirichletProcessHead(parts.Network.LatentSize, clusters);
+        head.History.AddRange(history);
+        return new DeepDirichletProcessMixtureModel(parts, head);
     }
 }

@@ -208,7 +208,7 @@ public class DirichletProcessGaussianMixtureTests
         using var first = new DirichletProcessGaussianMixture(options).Fit(data);
         using var x = data.ToTensor(dtype: ScalarType.Float64);
         using var resp = first.PredictProbabilitiesTensor(x);
-        using var second = new DirichletProcessGaussianMixture(options with { MaxIterations = 5 }).FitTensor(x, resp);
+        using var second = new DirichletProcessGaussianMixture(options with { MaxIterations = 5 }).FitFromResponsibilities(x, resp);
         // Starting from a converged fit's responsibilities, the bound starts where the first fit ended.
         Assert.Equal(first.LowerBound, second.Summary.ObjectiveHistory[0], Math.Abs(first.LowerBound) * 1e-5);
         Assert.Equal(first.Predict(data), second.Predict(data));
@@ -237,10 +237,10 @@ public class DirichletProcessGaussianMixtureTests
 
         using var x = data.ToTensor();
         using var badResp = ones(data.Rows, 3);
-        var e = Assert.Throws<ArgumentException>(() => new DirichletProcessGaussianMixture(ok).FitTensor(x, badResp));
+        var e = Assert.Throws<ArgumentException>(() => new DirichletProcessGaussianMixture(ok).FitFromResponsibilities(x, badResp));
         Assert.Contains("initialResponsibilities", e.Message);
         using var negative = -ones(data.Rows, 4);
-        Assert.Throws<ArgumentException>(() => new DirichletProcessGaussianMixture(ok).FitTensor(x, negative));
+        Assert.Throws<ArgumentException>(() => new DirichletProcessGaussianMixture(ok).FitFromResponsibilities(x, negative));
     }
 
     [Fact]
