@@ -18,6 +18,7 @@ using DeepClustering.Metrics;
 using DeepClustering.Mixtures;
 using DeepClustering.Models;
 
+OpenMpWaitPolicy.PreferPassive();   // before libtorch loads: idle OpenMP threads sleep instead of spinning
 var mode = args.Length > 0 ? args[0].ToLowerInvariant() : "synthetic";
 if (mode == "sweep")
 {
