@@ -6,17 +6,31 @@
 //   dotnet run --project samples/ChoosingK                     synthetic 2-D mixture with 5 components
 //   dotnet run --project samples/ChoosingK -- iris             an embedded dataset (standardised): iris, wine, ...
 //   dotnet run --project samples/ChoosingK -- sweep [seeds]    effective K on 3, 5 and 8 true components over seeds
+//   dotnet run -c Release --project samples/ChoosingK -- deep mnist-test [seed] [threads]
+//                                                              the deep DP mixture (default options, truncation 30,
+//                                                              autoencoder pretraining included) on an embedded dataset
 using System.Diagnostics;
+using System.Globalization;
 using ChoosingK;
+using DeepClustering.Core;
 using DeepClustering.Data;
 using DeepClustering.Metrics;
 using DeepClustering.Mixtures;
+using DeepClustering.Models;
 
+OpenMpWaitPolicy.PreferPassive();   // before libtorch loads: idle OpenMP threads sleep instead of spinning
 var mode = args.Length > 0 ? args[0].ToLowerInvariant() : "synthetic";
 if (mode == "sweep")
 {
-    int seeds = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10;
+    int seeds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10;
     return Sweep(seeds);
+}
+if (mode == "deep")
+{
+    var name = args.Length > 1 ? args[1] : "mnist-test";
+    int seed = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 0;
+    if (args.Length > 3) TorchSharp.torch.set_num_threads(int.Parse(args[3], CultureInfo.InvariantCulture));
+    return Deep(EmbeddedDatasets.Load(name), seed);
 }
 
 Dataset data = mode == "synthetic"
@@ -64,6 +78,29 @@ using (dpModel)
 Console.WriteLine($"\nSummary: BIC chose K = {bicK}; the DP mixture found K = {dpModel.EffectiveClusters}{(trueK > 0 ? $"; truth K = {trueK}" : "")}.");
 return 0;
 
+// The deep DP mixture with its default options: only the seed is set; K is learned (truncation level 30).
+static int Deep(Dataset data, int seed)
+{
+    var options = new DeepDirichletProcessMixtureOptions { Seed = seed };
+    Console.WriteLine($"DeepDirichletProcessMixture on {data.Name} ({data.Rows} rows), seed {seed}: truncation {options.Clusters}, " +
+        $"{options.PretrainEpochs} pretraining + {options.Epochs} joint epochs, effective sample size {options.EffectiveSampleSize}");
+    var watch = Stopwatch.StartNew();
+    var progress = new SynchronousProgress(p =>
+    {
+        if (p.Phase == TrainingPhase.Pretraining && p.Iteration % 10 != 0) return;
+        Console.WriteLine($"  {p.Phase,-12} {p.Iteration,3}/{p.TotalIterations}  loss {p.Objective:G4}" +
+            (p.EffectiveClusters is int k ? $"  effective K {k}" : "") + $"  {watch.Elapsed.TotalSeconds:F0} s");
+    });
+    using var model = new DeepDirichletProcessMixture(options).Fit(data, progress);
+    var labels = model.Predict(data);
+    Console.Write($"effective K {model.EffectiveClusters} (history {string.Join(",", model.EffectiveClustersHistory)})");
+    if (data.Labels is { } truth)
+        Console.Write($", ACC {ClusterScores.Accuracy(truth, labels):F4}, NMI {ClusterScores.NormalizedMutualInformation(truth, labels):F4}, ARI {ClusterScores.AdjustedRandIndex(truth, labels):F4}");
+    Console.WriteLine($", {watch.Elapsed.TotalSeconds:F0} s");
+    foreach (var warning in model.Summary.Warnings) Console.WriteLine("warning: " + warning);
+    return 0;
+}
+
 // Effective K of the DP mixture (truncation 20, default options) on synthetic mixtures with 3, 5 and 8 components.
 static int Sweep(int seeds)
 {
@@ -88,4 +125,10 @@ static int Sweep(int seeds)
     }
     Console.WriteLine(allPass ? "PASS: effective K = true K in at least 90 % of the seeds for every K." : "FAIL: below 90 % for some K.");
     return allPass ? 0 : 1;
+}
+
+/// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool and reorder lines).</summary>
+internal sealed class SynchronousProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+{
+    public void Report(TrainingProgress value) => report(value);
 }

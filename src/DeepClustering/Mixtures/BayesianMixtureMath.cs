@@ -112,7 +112,12 @@ public static class BayesianMixtureMath
     /// <param name="priors">Resolved priors.</param>
     /// <param name="regularization">Added to covariance diagonals (sklearn <c>reg_covar</c>).</param>
     /// <param name="dtype">Working dtype of the density kernel.</param>
-    public static BayesianMixtureParameters MStep(MixtureStatistics statistics, BayesianMixturePriors priors, double regularization, ScalarType dtype)
+    /// <param name="dataWeight">
+    /// ζ in (0, 1]: the weight of every row in the posterior (a coarsened posterior, Miller and Dunson 2019): counts enter
+    /// the updates as ζ·N_k, so the priors keep their say when N is large. 1 (default) is the exact variational update.
+    /// </param>
+    public static BayesianMixtureParameters MStep(MixtureStatistics statistics, BayesianMixturePriors priors, double regularization, ScalarType dtype,
+        double dataWeight = 1.0)
     {
         ArgumentNullException.ThrowIfNull(statistics);
         ArgumentNullException.ThrowIfNull(priors);
@@ -120,6 +125,7 @@ public static class BayesianMixtureMath
         var type = statistics.Covariance;
         int k = statistics.Components, d = statistics.Features;
         var (nkT, xk, sk) = GaussianMath.EstimateGaussianParameters(statistics, regularization);
+        if (dataWeight != 1.0) nkT = nkT * dataWeight;
         var device = xk.device;
         var nk = nkT.cpu().data<double>().ToArray();
         var (a, b) = StickPosterior(nk, priors.WeightConcentration);
@@ -176,7 +182,8 @@ public static class BayesianMixtureMath
     /// </summary>
     /// <param name="parameters">Parameters after the M-step.</param>
     /// <param name="sumResponsibilityLogResponsibility">Σ_ik r_ik log r_ik of the E-step that preceded the M-step.</param>
-    public static double LowerBound(BayesianMixtureParameters parameters, double sumResponsibilityLogResponsibility)
+    /// <param name="dataWeight">The row weight ζ of the M-step; the responsibilities' entropy is weighted by it too.</param>
+    public static double LowerBound(BayesianMixtureParameters parameters, double sumResponsibilityLogResponsibility, double dataWeight = 1.0)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         int d = parameters.Features, k = parameters.Components;
@@ -194,6 +201,6 @@ public static class BayesianMixtureMath
         double logNormWeight = 0;
         for (int i = 0; i < k; i++) logNormWeight -= LogBeta(parameters.ConcentrationA[i], parameters.ConcentrationB[i]);
         double logMeanPrecision = parameters.MeanPrecision.Sum(Math.Log);
-        return -sumResponsibilityLogResponsibility - logWishart - logNormWeight - 0.5 * d * logMeanPrecision;
+        return -dataWeight * sumResponsibilityLogResponsibility - logWishart - logNormWeight - 0.5 * d * logMeanPrecision;
     }
 }

@@ -24,7 +24,7 @@ namespace DeepClustering.Mixtures;
 public sealed class DirichletProcessGaussianMixture
     : MixtureEstimatorBase<DirichletProcessGaussianMixtureOptions, BayesianMixtureParameters, DirichletProcessGaussianMixtureModel>
 {
-    // Only set on the short-lived estimator that FitTensor(data, initialResponsibilities) creates.
+    // Only set on the short-lived estimator that FitFromResponsibilities creates.
     private readonly Tensor? _startData;
     private readonly Tensor? _startResponsibilities;
 
@@ -51,7 +51,7 @@ public sealed class DirichletProcessGaussianMixture
     /// <param name="initialResponsibilities">N x T non-negative tensor (rows normally summing to 1), any device; not modified.</param>
     /// <param name="progress">Optional progress sink.</param>
     /// <param name="cancellationToken">Cancels the fit.</param>
-    public DirichletProcessGaussianMixtureModel FitTensor(Tensor data, Tensor initialResponsibilities,
+    public DirichletProcessGaussianMixtureModel FitFromResponsibilities(Tensor data, Tensor initialResponsibilities,
         IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         Options.Validate();
@@ -109,9 +109,9 @@ public sealed class DirichletProcessGaussianMixture
     protected override BayesianMixtureParameters Initialize(MixtureContext context, MixtureStatistics? statistics)
     {
         var priors = ResolvePriors(context);
-        if (statistics is not null) return BayesianMixtureMath.MStep(statistics, priors, Options.CovarianceRegularization, context.Dtype);
+        if (statistics is not null) return BayesianMixtureMath.MStep(statistics, priors, Options.CovarianceRegularization, context.Dtype, DataWeight(context));
         using var given = GivenStatistics(context);
-        return BayesianMixtureMath.MStep(given, priors, Options.CovarianceRegularization, context.Dtype);
+        return BayesianMixtureMath.MStep(given, priors, Options.CovarianceRegularization, context.Dtype, DataWeight(context));
     }
 
     /// <summary>Statistics of the given initial responsibilities, on the fit's centred coordinates, chunk by chunk.</summary>
@@ -186,11 +186,15 @@ public sealed class DirichletProcessGaussianMixture
 
     /// <inheritdoc />
     protected override BayesianMixtureParameters MStep(BayesianMixtureParameters parameters, MixtureStatistics statistics, MixtureContext context) =>
-        BayesianMixtureMath.MStep(statistics, parameters.Priors, Options.CovarianceRegularization, context.Dtype);
+        BayesianMixtureMath.MStep(statistics, parameters.Priors, Options.CovarianceRegularization, context.Dtype, DataWeight(context));
 
     /// <inheritdoc />
     protected override double ComputeLowerBound(BayesianMixtureParameters parameters, MixtureStatistics statistics, MixtureContext context) =>
-        BayesianMixtureMath.LowerBound(parameters, statistics.SumResponsibilityLogResponsibility);
+        BayesianMixtureMath.LowerBound(parameters, statistics.SumResponsibilityLogResponsibility, DataWeight(context));
+
+    /// <summary>ζ = min(1, EffectiveSampleSize / N).</summary>
+    private double DataWeight(MixtureContext context) =>
+        Options.EffectiveSampleSize is double n && n < context.Rows ? n / context.Rows : 1.0;
 
     /// <inheritdoc />
     protected override DirichletProcessGaussianMixtureModel CreateModel(BayesianMixtureParameters parameters, MixtureContext context, FitSummary summary)
@@ -200,6 +204,6 @@ public sealed class DirichletProcessGaussianMixture
         var warning = DirichletProcessDiagnostics.Describe(outcome, Options.Components, parameters.Priors.WeightConcentration,
             nameof(DirichletProcessGaussianMixtureOptions.WeightConcentrationPrior), nameof(MixtureOptions.Components), Options.EffectiveWeightThreshold);
         if (warning is not null) summary = summary with { Warnings = summary.Warnings.Append(warning).ToArray() };
-        return new DirichletProcessGaussianMixtureModel(Options, parameters, context.Center, summary, context.Dtype, context.Device);
+        return new DirichletProcessGaussianMixtureModel(Options, parameters, context.Center, summary, context.Dtype, context.Device, DataWeight(context));
     }
 }

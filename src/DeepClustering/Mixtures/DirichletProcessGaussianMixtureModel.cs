@@ -23,9 +23,9 @@ public sealed class DirichletProcessGaussianMixtureModel : IClusteringModel
     private bool _disposed;
 
     internal DirichletProcessGaussianMixtureModel(DirichletProcessGaussianMixtureOptions options, BayesianMixtureParameters parameters, Tensor center,
-        FitSummary summary, ScalarType dtype, Device device)
+        FitSummary summary, ScalarType dtype, Device device, double dataWeight)
     {
-        Options = options; Summary = summary; Dtype = dtype; Device = device;
+        Options = options; Summary = summary; Dtype = dtype; Device = device; DataWeight = dataWeight;
         var f64 = ScalarType.Float64;
         using (var scope = NewDisposeScope())
             _p = new BayesianMixtureParameters(parameters.Priors, (double[])parameters.ConcentrationA.Clone(), (double[])parameters.ConcentrationB.Clone(),
@@ -75,6 +75,9 @@ public sealed class DirichletProcessGaussianMixtureModel : IClusteringModel
 
     /// <summary>Whether components were pruned, or the fit collapsed to one component or pruned nothing (see <see cref="FitSummary.Warnings"/>).</summary>
     public DirichletProcessOutcome Outcome { get; }
+
+    /// <summary>ζ, the weight each training row had in the posterior (1 unless <see cref="DirichletProcessGaussianMixtureOptions.EffectiveSampleSize"/> was below the row count).</summary>
+    public double DataWeight { get; }
 
     /// <summary>The variational lower bound after the last iteration (a total over the rows, up to a constant).</summary>
     public double LowerBound => Summary.FinalObjective;
@@ -237,6 +240,7 @@ public sealed class DirichletProcessGaussianMixtureModel : IClusteringModel
         w.Set("components", Clusters);
         w.Set("covariance", Covariance);
         w.Set("dtype", Dtype.ToString());
+        w.Set("dataWeight", DataWeight);
         FitSummaryRecord.Write(w, Summary);
         w.Set("priors", new PriorRecord(_p.Priors.WeightConcentration, _p.Priors.MeanPrecision, _p.Priors.Mean, _p.Priors.DegreesOfFreedom,
             _p.Priors.CovarianceValues));
@@ -325,8 +329,10 @@ public sealed class DirichletProcessGaussianMixtureModel : IClusteringModel
         if (diag.le(0).any().item<bool>()) throw new ModelFormatException($"{what}: precision Cholesky factors must have a positive diagonal.");
         var priors = new BayesianMixturePriors(type, pr.WeightConcentration, pr.MeanPrecision, pr.Mean!, pr.DegreesOfFreedom, pr.Covariance!);
         var dtype = Enum.Parse<ScalarType>(dtypeName);
+        double dataWeight = r.GetOptional<double?>("dataWeight") ?? 1.0;
+        if (!(dataWeight > 0 && dataWeight <= 1)) throw new ModelFormatException($"{what} has an invalid data weight {dataWeight}.");
         using var p = new BayesianMixtureParameters(priors, post.A!, post.B!, post.MeanPrecision!, post.DegreesOfFreedom!, means, cov, pc, dtype);
-        return new DirichletProcessGaussianMixtureModel(options, p, center, summary, dtype, dev);
+        return new DirichletProcessGaussianMixtureModel(options, p, center, summary, dtype, dev, dataWeight);
     }
 
     private static Array ReadArray(ModelReader r, string name)

@@ -49,6 +49,15 @@ public sealed record DirichletProcessGaussianMixtureOptions : MixtureOptions
     public Array? CovariancePrior { get; init; }
 
     /// <summary>
+    /// Coarsened posterior (Miller and Dunson 2019): when set below the row count N, every row enters the
+    /// variational updates with weight ζ = EffectiveSampleSize / N, as if the data held only that many rows (&gt; 0).
+    /// With many rows the exact posterior lets the data swamp the priors and keeps splitting clusters that are not
+    /// exactly Gaussian into several components; a bounded effective sample size keeps the number of clusters at the
+    /// resolution the priors express. Responsibilities are computed as usual. Null (default): exact (ζ = 1), as scikit-learn.
+    /// </summary>
+    public double? EffectiveSampleSize { get; init; }
+
+    /// <summary>
     /// A component counts as a cluster (towards <see cref="DirichletProcessGaussianMixtureModel.EffectiveClusters"/>)
     /// when its expected weight exceeds this value, in (0, 1). Default 0.01: components left with less than 1 % of the
     /// data are treated as pruned by the prior.
@@ -62,6 +71,7 @@ public sealed record DirichletProcessGaussianMixtureOptions : MixtureOptions
         if (WeightConcentrationPrior is double a) OptionCheck.GreaterThan(nameof(WeightConcentrationPrior), a, 0);
         if (MeanPrecisionPrior is double m) OptionCheck.GreaterThan(nameof(MeanPrecisionPrior), m, 0);
         if (DegreesOfFreedomPrior is double nu) OptionCheck.GreaterThan(nameof(DegreesOfFreedomPrior), nu, 0);
+        if (EffectiveSampleSize is double n) OptionCheck.GreaterThan(nameof(EffectiveSampleSize), n, 0);
         if (!(EffectiveWeightThreshold > 0 && EffectiveWeightThreshold < 1))
             throw new ArgumentOutOfRangeException(nameof(EffectiveWeightThreshold), EffectiveWeightThreshold,
                 $"EffectiveWeightThreshold must be a number in (0, 1); got {EffectiveWeightThreshold}.");

@@ -31,6 +31,7 @@ public static class ModelFile
         Register(SoftKMeansModel.ModelType, (r, device) => SoftKMeansModel.Load(r, device));
         Register(Models.SoftRegularizedKMeansModel.TypeName, (r, device) => Models.SoftRegularizedKMeansModel.Load(r, device));
         Register(Models.NeuralMixtureEmModel.ModelTypeName, (r, device) => Models.NeuralMixtureEmModel.Load(r, device));
+        Register(Models.DeepDirichletProcessMixtureModel.ModelTypeName, (r, device) => Models.DeepDirichletProcessMixtureModel.Load(r, device));
     }
 
     /// <summary>Adds or replaces the loader of a model type. The loader must check <see cref="ModelReader.FormatVersion"/>.</summary>

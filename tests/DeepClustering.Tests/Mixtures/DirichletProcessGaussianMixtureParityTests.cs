@@ -44,7 +44,7 @@ public class DirichletProcessGaussianMixtureParityTests
             Tolerance = 0,
             Precision = FloatPrecision.Float64,
         };
-        using var model = new DirichletProcessGaussianMixture(options).FitTensor(x, resp);
+        using var model = new DirichletProcessGaussianMixture(options).FitFromResponsibilities(x, resp);
 
         Assert.Equal(iterations, model.Summary.ObjectiveHistory.Count);
         AssertClose(Flat(c.GetProperty("lower_bounds")), model.Summary.ObjectiveHistory.ToArray(), "lower bounds");

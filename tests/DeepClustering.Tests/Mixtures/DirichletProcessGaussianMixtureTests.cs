@@ -132,6 +132,29 @@ public class DirichletProcessGaussianMixtureTests
     }
 
     [Fact]
+    public void CoarsenedPosteriorStopsSplittingANonGaussianClusterAndItsBoundStillRises()
+    {
+        // One cluster that is not Gaussian: 600 points uniform on a 20 x 1 strip.
+        var rng = new Random(3);
+        var values = new float[600 * 2];
+        for (int i = 0; i < 600; i++) { values[2 * i] = (float)(rng.NextDouble() * 20); values[2 * i + 1] = (float)rng.NextDouble(); }
+        var data = Dataset.FromValues(values, 600, 2);
+        var options = new DirichletProcessGaussianMixtureOptions { Components = 10, Seed = 0, MaxIterations = 200, Precision = FloatPrecision.Float64 };
+        using var exact = new DirichletProcessGaussianMixture(options).Fit(data);
+        using var coarse = new DirichletProcessGaussianMixture(options with { EffectiveSampleSize = 50 }).Fit(data);
+        using var same = new DirichletProcessGaussianMixture(options with { EffectiveSampleSize = 1e6, MaxIterations = 3 }).Fit(data);
+        Assert.True(exact.EffectiveClusters >= 3, $"the exact posterior splits the strip into {exact.EffectiveClusters} components");
+        Assert.True(coarse.EffectiveClusters < exact.EffectiveClusters);
+        Assert.Equal(1.0, exact.DataWeight);
+        Assert.Equal(50.0 / 600, coarse.DataWeight, 12);
+        // An effective sample size above the row count changes nothing.
+        Assert.Equal(exact.Summary.ObjectiveHistory.Take(3), same.Summary.ObjectiveHistory);
+        // The coarsened iteration is coordinate ascent on the row-weighted bound: it never decreases.
+        var h = coarse.Summary.ObjectiveHistory;
+        for (int i = 1; i < h.Count; i++) Assert.True(h[i] >= h[i - 1] - 1e-7 * Math.Abs(h[i]), $"bound fell at iteration {i + 1}: {h[i - 1]} -> {h[i]}");
+    }
+
+    [Fact]
     public void LargerConcentrationKeepsMoreComponents()
     {
         var data = DirichletProcessTestData.Mixture(3, 5);
@@ -185,7 +208,7 @@ public class DirichletProcessGaussianMixtureTests
         using var first = new DirichletProcessGaussianMixture(options).Fit(data);
         using var x = data.ToTensor(dtype: ScalarType.Float64);
         using var resp = first.PredictProbabilitiesTensor(x);
-        using var second = new DirichletProcessGaussianMixture(options with { MaxIterations = 5 }).FitTensor(x, resp);
+        using var second = new DirichletProcessGaussianMixture(options with { MaxIterations = 5 }).FitFromResponsibilities(x, resp);
         // Starting from a converged fit's responsibilities, the bound starts where the first fit ended.
         Assert.Equal(first.LowerBound, second.Summary.ObjectiveHistory[0], Math.Abs(first.LowerBound) * 1e-5);
         Assert.Equal(first.Predict(data), second.Predict(data));
@@ -214,10 +237,10 @@ public class DirichletProcessGaussianMixtureTests
 
         using var x = data.ToTensor();
         using var badResp = ones(data.Rows, 3);
-        var e = Assert.Throws<ArgumentException>(() => new DirichletProcessGaussianMixture(ok).FitTensor(x, badResp));
+        var e = Assert.Throws<ArgumentException>(() => new DirichletProcessGaussianMixture(ok).FitFromResponsibilities(x, badResp));
         Assert.Contains("initialResponsibilities", e.Message);
         using var negative = -ones(data.Rows, 4);
-        Assert.Throws<ArgumentException>(() => new DirichletProcessGaussianMixture(ok).FitTensor(x, negative));
+        Assert.Throws<ArgumentException>(() => new DirichletProcessGaussianMixture(ok).FitFromResponsibilities(x, negative));
     }
 
     [Fact]
