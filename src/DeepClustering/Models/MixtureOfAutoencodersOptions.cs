@@ -59,12 +59,17 @@ public enum MixtureOfAutoencodersInitialization
 /// </remarks>
 public sealed record MixtureOfAutoencodersOptions : DeepClusteringOptions
 {
-    /// <summary>Creates options with this model's defaults (no pretraining, learning rate 1e-3, 15 epochs).</summary>
+    /// <summary>
+    /// Creates options with this model's defaults: no pretraining, learning rate 1e-3, 15 epochs; for the k-means
+    /// initialisation a denoising autoencoder (masking noise 0.2, as ae-gmm), whose codes cluster better on MNIST.
+    /// </summary>
     public MixtureOfAutoencodersOptions()
     {
         PretrainEpochs = 0;
         LearningRate = 1e-3;
         Epochs = 15;
+        PretrainNoise = NoiseKind.Masking;
+        PretrainNoiseLevel = 0.2;
     }
 
     /// <summary>MIXAE (default) or DAMIC.</summary>

@@ -283,6 +283,8 @@ public class MixtureOfAutoencodersTests
         Assert.Equal(MixtureOfAutoencodersVariant.Mixae, o.Variant);
         Assert.Equal(MixtureOfAutoencodersInitialization.Random, o.Initialization);
         Assert.Equal(0, o.PretrainEpochs);
+        Assert.Equal(15, o.Epochs);
+        Assert.Equal(NoiseKind.Masking, o.PretrainNoise); // the k-means initialisation pretrains a denoising autoencoder, as ae-gmm
         Assert.Equal(1e-3, o.LearningRate);
         Assert.Equal(1.0, o.ResolvedBatchEntropyWeight);
         Assert.Equal(0.2, (o with { Initialization = MixtureOfAutoencodersInitialization.KMeans }).ResolvedBatchEntropyWeight);
