@@ -6,26 +6,33 @@ namespace DeepClustering.Models;
 
 /// <summary>
 /// NeuralMixtureEM (Tissera et al., "Neural Mixture Models with Expectation-Maximization for End-to-end Deep
-/// Clustering", arXiv 2107.02453): a network whose K last-layer neurons, after an equal-mass transform, are the
-/// cluster densities f_k (<see cref="NeuralMixtureEmHead"/>), so the network weights are the mixture's distribution
-/// parameters, trained end to end by batch-wise EM. Per batch (<see cref="NeuralMixtureEmSteps"/>):
+/// Clustering", arXiv 2107.02453): a network whose K last-layer neurons, after an equal-mass normalisation, are the
+/// cluster densities f_k (<see cref="NeuralMixtureEmHead"/>, <see cref="DensityNormalization"/>), so the network
+/// weights are the mixture's distribution parameters, trained end to end by batch-wise EM. Per batch
+/// (<see cref="NeuralMixtureEmSteps"/>):
 /// <list type="number">
-/// <item>E-step, forward pass without gradients on the clean rows: <c>γ = softmax(log π + log f(x))</c>;</item>
-/// <item>forward pass on two random views of the rows (<see cref="Augmentation"/>);</item>
+/// <item>E-step: forward pass without gradients on the clean rows, responsibilities
+///   <c>γ ∝ (π_k f_k(x))^(1/T)</c> (<see cref="NeuralMixtureEmOptions.EStepTemperature"/>);</item>
+/// <item>forward pass with gradients on two random views of the rows (<see cref="Augmentation"/>);</item>
 /// <item>M-step: back-propagate <c>EmWeight·(−Q) + ConsistencyWeight·L_cons + BalanceWeight·KL(p̄ ‖ uniform)</c>,
-///   where −Q is the expected complete-data log-likelihood of the views under γ, L_cons asks both views of a row for
-///   the same confident cluster, and the balance term spreads each batch over the clusters; then update π in closed
-///   form (a running average of γ).</item>
+///   where −Q is the negated expected complete-data log-likelihood of the views under γ, L_cons asks both views of a
+///   row for the same confident cluster, and the balance term spreads each batch over the clusters; with
+///   <see cref="NeuralMixtureEmOptions.LearnMixingWeights"/>, π follows γ in closed form.</item>
 /// </list>
-/// The backbone is the encoder of the shared autoencoder toolkit (MLP, or the small convolutional network for
-/// images); by default it learns from scratch (no autoencoder pretraining). With a pretrained autoencoder
-/// (<see cref="DeepClusteringOptions.PretrainEpochs"/> &gt; 0 or <see cref="DeepClusteringOptions.PretrainedAutoencoder"/>)
-/// the neurons start from k-means centres of its codes. Prediction is the posterior <c>p(k | x) ∝ π_k f_k(x)</c>.
+/// With <see cref="NeuralMixtureEmOptions.ConsistencyWeight"/> = 0 and <see cref="NeuralMixtureEmOptions.Augment"/>
+/// off the model is pure neural EM on the rows themselves. The backbone is the encoder of the shared autoencoder
+/// toolkit (MLP, or the small convolutional network for images; the decoder is unused); it learns from scratch by
+/// default. With a pretrained autoencoder (<see cref="DeepClusteringOptions.PretrainEpochs"/> &gt; 0 or
+/// <see cref="DeepClusteringOptions.PretrainedAutoencoder"/>) the neurons start from k-means centres of its codes.
+/// Prediction is the posterior <c>p(k | x) ∝ π_k f_k(x)</c> of the clean row.
 /// </summary>
 /// <example>
 /// <code>
 /// var mnist = EmbeddedDatasets.Load("mnist-test");
-/// var options = new NeuralMixtureEmOptions { Clusters = 10, Network = NetworkKind.Convolutional, Seed = 0 };
+/// var options = new NeuralMixtureEmOptions
+/// {
+///     Clusters = 10, Network = NetworkKind.Convolutional, HiddenSizes = new[] { 16, 32, 64 }, Seed = 0,
+/// };
 /// using var model = new NeuralMixtureEm(options).Fit(mnist);
 /// int[] labels = model.Predict(mnist);
 /// </code>
@@ -72,21 +79,29 @@ public sealed class NeuralMixtureEm : DeepClusteringEstimatorBase<NeuralMixtureE
         var x = batch.Inputs;
         int rows = batch.Size;
 
-        // E-step on the rows themselves: responsibilities, no gradients.
-        Tensor gamma, logLikelihood;
-        using (no_grad())
+        // Forward passes: the clean rows (for the E-step) and, with gradients, the rows being fitted: two random views
+        // of each row in one batched pass, or the rows themselves (then one pass serves both steps).
+        Tensor clean, logDensities;
+        int viewCount = options.Augment ? 2 : 1;
+        if (options.Augment)
         {
-            var logF = head.BatchLogDensities(head.Codes(network, x), updateRunningMass: true);
-            gamma = NeuralMixtureEmSteps.EStep(logF, head.LogMixing, options.EStepTemperature);
-            logLikelihood = NeuralMixtureEmSteps.LogLikelihood(logF, head.LogMixing).mean();
+            using (no_grad()) clean = head.BatchLogDensities(head.Codes(network, x), updateRunningMass: true);
+            var views = cat(new[]
+            {
+                Augmentation.View(x, context.Image, options.Augmentation, context.Random),
+                Augmentation.View(x, context.Image, options.Augmentation, context.Random),
+            }, 0);
+            logDensities = head.BatchLogDensities(head.Codes(network, views), updateRunningMass: false);
+        }
+        else
+        {
+            clean = logDensities = head.BatchLogDensities(head.Codes(network, x), updateRunningMass: true);
         }
 
-        // Forward pass with gradients: two random views (one batched pass), or the rows themselves.
-        int viewCount = options.Augment ? 2 : 1;
-        var inputs = options.Augment
-            ? cat(new[] { Augmentation.View(x, context.Image, options.Augmentation, context.Random), Augmentation.View(x, context.Image, options.Augmentation, context.Random) }, 0)
-            : x;
-        var logDensities = head.BatchLogDensities(head.Codes(network, inputs), updateRunningMass: false);
+        // E-step on the rows themselves: (tempered) responsibilities, no gradients.
+        var gamma = NeuralMixtureEmSteps.EStep(clean, head.LogMixing, options.EStepTemperature);
+        Tensor logLikelihood;
+        using (no_grad()) logLikelihood = NeuralMixtureEmSteps.LogLikelihood(clean.detach(), head.LogMixing).mean();
         var logPosterior = head.LogPosterior(logDensities);
 
         // M-step loss on the responsibilities, averaged over the views.
@@ -101,7 +116,7 @@ public sealed class NeuralMixtureEm : DeepClusteringEstimatorBase<NeuralMixtureE
             if (options.ConsistencyWeight > 0) total = total + consistency.mul(options.ConsistencyWeight);
         }
 
-        // Closed-form M-step of the mixing weights.
+        // Closed-form M-step of the mixing weights (when they are learned).
         if (options.LearnMixingWeights && batch.Epoch >= options.UniformMixingEpochs)
             NeuralMixtureEmSteps.UpdateMixing(head.LogMixing, gamma, options.MixingRate, options.MixingFloor);
 

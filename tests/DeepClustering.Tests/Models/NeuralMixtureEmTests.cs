@@ -109,7 +109,7 @@ public class NeuralMixtureEmTests
         var keep = Enumerable.Range(0, Blobs.Rows).Where(i => labels[i] == 0 || i % 9 < 3).ToArray();
         var uneven = Blobs.Select(keep);
         var shares = Enumerable.Range(0, 3).Select(k => uneven.Labels!.Count(l => l == k) / (double)uneven.Rows).OrderBy(v => v).ToArray();
-        using var model = new NeuralMixtureEm(Tiny() with { Epochs = 40 }).Fit(uneven);
+        using var model = new NeuralMixtureEm(Tiny() with { Epochs = 40, LearnMixingWeights = true }).Fit(uneven);
         var pi = model.MixingWeights.OrderBy(v => v).ToArray();
         Assert.True(Accuracy(uneven, model.Predict(uneven)) >= 0.9);
         for (int k = 0; k < 3; k++) Assert.Equal(shares[k], pi[k], 1);
