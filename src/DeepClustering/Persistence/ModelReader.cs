@@ -13,7 +13,11 @@ namespace DeepClustering.Persistence;
 public sealed class ModelReader : IDisposable
 {
     private const long MaxTensorBytes = 1L << 31;
+    // Deflate cannot expand data by more than about 1032:1; a tensor claiming more than that from its compressed
+    // bytes (or from the whole file) has a lying header, and must be rejected before its buffer is allocated.
+    private const long MaxDeflateRatio = 1032;
     private readonly ZipArchive _zip;
+    private long _fileLength = long.MaxValue;
     private readonly JsonObject _manifest;
     private readonly Dictionary<string, (ScalarType Dtype, long[] Shape)> _tensors = new();
 
@@ -61,7 +65,7 @@ public sealed class ModelReader : IDisposable
                 throw new ModelFormatException($"the file holds a {type} model, not a {expectedType}; load it with {type}Model.Load.");
             if (version < 1 || version > maxVersion)
                 throw new ModelFormatException($"{type} format version {version} is not supported by this library (supports 1..{maxVersion}); upgrade DeepClustering.");
-            var reader = new ModelReader(zip, manifest, type, version);
+            var reader = new ModelReader(zip, manifest, type, version) { _fileLength = source.Length };
             if (manifest["tensors"] is JsonArray tensors)
                 foreach (var t in tensors)
                 {
@@ -117,8 +121,11 @@ public sealed class ModelReader : IDisposable
             _ => throw new ModelFormatException($"tensor '{name}' has unsupported dtype {meta.Dtype}."),
         };
         long bytes = count * width;
+        if (bytes > MaxTensorBytes) throw new ModelFormatException($"tensor '{name}' declares an implausible size.");
         var entry = _zip.GetEntry(ModelWriter.TensorPrefix + name) ?? throw new ModelFormatException($"model file is missing the data of tensor '{name}'.");
         if (entry.Length != bytes) throw new ModelFormatException($"tensor '{name}' holds {entry.Length} bytes but its shape needs {bytes}.");
+        if (bytes > Math.Min(entry.CompressedLength, _fileLength) * MaxDeflateRatio + 64)
+            throw new ModelFormatException($"tensor '{name}' claims {bytes:N0} bytes, more than its {entry.CompressedLength:N0} compressed bytes can hold; the file is corrupt.");
         var buffer = new byte[bytes];
         try
         {

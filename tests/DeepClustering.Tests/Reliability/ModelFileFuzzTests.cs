@@ -1,0 +1,73 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using DeepClustering.Cli.Stress;
+using DeepClustering.Core;
+using DeepClustering.Mixtures;
+using DeepClustering.Persistence;
+using Xunit.Abstractions;
+
+namespace DeepClustering.Tests.Reliability;
+
+/// <summary>
+/// Seeded quick version of <c>stress fuzz</c> for model files, and regressions of the bugs the long run found:
+/// damaged files load or fail with <see cref="ModelFormatException"/>, never another exception, never a large
+/// allocation driven by a lying header, never a model that predicts NaN.
+/// </summary>
+public sealed class ModelFileFuzzTests(ITestOutputHelper output)
+{
+    private const long MaxAllocationPerCase = 64L << 20;
+    private static readonly Lazy<List<(string Model, byte[] File)>> Bases = new(() => ModelFileFuzz.BaseModels(5));
+
+    [Fact(Timeout = 120_000)]
+    public async Task DamagedModelFilesLoadOrFailWithModelFormatException()
+    {
+        var inputs = ModelFileFuzz.Inputs(Bases.Value, 0, new Random(20_261_123));
+        // The deterministic part (every zip boundary cut, every missing manifest key) plus 300 random damages.
+        inputs.AddRange(ModelFileFuzz.Inputs(Bases.Value, 300 + inputs.Count, new Random(11)).Skip(inputs.Count));
+        await Task.Run(() =>
+        {
+            int loaded = 0, rejected = 0;
+            foreach (var (name, bytes) in inputs)
+            {
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                try
+                {
+                    Assert.True(ModelFileFuzz.LoadAndUse(bytes), $"{name}: the loaded model predicted non-finite probabilities.");
+                    loaded++;
+                }
+                catch (ModelFormatException) { rejected++; }
+                catch (Exception e) when (e is not Xunit.Sdk.XunitException)
+                {
+                    Assert.Fail($"{name}: {e.GetType().Name}: {e.Message}\n{e.StackTrace}");
+                }
+                long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+                Assert.True(allocated < MaxAllocationPerCase, $"{name}: allocated {allocated:N0} bytes");
+            }
+            output.WriteLine($"{inputs.Count} damaged model files: {loaded} loaded, {rejected} rejected.");
+            Assert.True(rejected > inputs.Count / 2, "suspiciously few damaged files were rejected");
+        });
+    }
+
+    [Fact]
+    public void TensorSizeThatLiesInManifestAndZipHeadersIsRejectedBeforeAllocating()
+    {
+        // Regression: a 1 KB file declaring a 1 GiB tensor (manifest shape and zip header sizes agree) made
+        // GetTensor allocate the whole buffer before reading; 4 GiB threw OverflowException.
+        var file = Bases.Value.Single(b => b.Model == "kmeans").File;
+        foreach (long elements in new[] { 1L << 28, (1L << 30) - 1 })
+        {
+            var entries = ZipSurgery.Entries(file);
+            var manifest = JsonNode.Parse(entries.Single(e => e.Name == "manifest.json").Data)!.AsObject();
+            var tensor = manifest["tensors"]!.AsArray().First(t => (string?)t!["name"] == "centroids")!.AsObject();
+            tensor["shape"] = new JsonArray(elements);
+            tensor["dtype"] = "Float32";
+            var text = Encoding.UTF8.GetBytes(manifest.ToJsonString());
+            var zip = ZipSurgery.Build(entries.Select(e => e.Name == "manifest.json" ? (e.Name, text) : e));
+            var lying = ZipSurgery.PatchDeclaredSize(zip, "tensors/centroids", (uint)(elements * 4));
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            var e = Assert.Throws<ModelFormatException>(() => ModelFile.Load(new MemoryStream(lying)));
+            Assert.Contains("centroids", e.Message);
+            Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < MaxAllocationPerCase);
+        }
+    }
+}
