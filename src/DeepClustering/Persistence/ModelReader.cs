@@ -136,6 +136,10 @@ public sealed class ModelReader : IDisposable
         {
             throw new ModelFormatException($"the data of tensor '{name}' are corrupt: {e.Message}", e);
         }
+        // A damaged file must not load into a model that predicts NaN: parameters are finite by construction.
+        if (meta.Dtype == ScalarType.Float32 && !AllFinite(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(buffer))
+            || meta.Dtype == ScalarType.Float64 && !AllFinite(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(buffer)))
+            throw new ModelFormatException($"tensor '{name}' holds non-finite values (NaN or infinity); the file is corrupt.");
         Tensor t = meta.Dtype switch
         {
             ScalarType.Float32 => tensor(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(buffer).ToArray(), meta.Shape),
@@ -159,6 +163,18 @@ public sealed class ModelReader : IDisposable
             if (value.dtype != target.dtype) throw new ModelFormatException($"tensor '{prefix}/{key}' is {value.dtype}, expected {target.dtype}.");
             target.copy_(value);
         }
+    }
+
+    private static bool AllFinite(ReadOnlySpan<float> values)
+    {
+        foreach (var v in values) if (!float.IsFinite(v)) return false;
+        return true;
+    }
+
+    private static bool AllFinite(ReadOnlySpan<double> values)
+    {
+        foreach (var v in values) if (!double.IsFinite(v)) return false;
+        return true;
     }
 
     /// <summary>Closes the archive.</summary>
