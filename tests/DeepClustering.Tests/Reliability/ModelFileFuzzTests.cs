@@ -92,4 +92,19 @@ public sealed class ModelFileFuzzTests(ITestOutputHelper output)
         var ex = Assert.Throws<ModelFormatException>(() => ModelFile.Load(new MemoryStream(damaged)));
         Assert.Contains("non-finite", ex.Message);
     }
+
+    [Theory]
+    [InlineData("kmeans")]
+    [InlineData("ae-gmm")]
+    public void HugeElapsedTimeInSummaryIsRejected(string model)
+    {
+        // Regression: summary.ElapsedSeconds = 1e300 made TimeSpan.FromSeconds throw OverflowException.
+        var entries = ZipSurgery.Entries(Bases.Value.Single(b => b.Model == model).File);
+        var manifest = JsonNode.Parse(entries.Single(e => e.Name == "manifest.json").Data)!.AsObject();
+        manifest["summary"]!["ElapsedSeconds"] = 1e300;
+        var text = Encoding.UTF8.GetBytes(manifest.ToJsonString());
+        var damaged = ZipSurgery.Build(entries.Select(e => e.Name == "manifest.json" ? (e.Name, text) : e));
+        var ex = Assert.Throws<ModelFormatException>(() => ModelFile.Load(new MemoryStream(damaged)));
+        Assert.Contains("summary", ex.Message);
+    }
 }
