@@ -107,4 +107,22 @@ public sealed class ModelFileFuzzTests(ITestOutputHelper output)
         var ex = Assert.Throws<ModelFormatException>(() => ModelFile.Load(new MemoryStream(damaged)));
         Assert.Contains("summary", ex.Message);
     }
+
+    [Theory]
+    [InlineData("clustering-module", 1e300, 1.0)]
+    [InlineData("ae-gmm", -1e300, 1.0)]
+    [InlineData("ae-gmm", 0.0, 1e-300)]
+    public void ScalerStateOutsideWhatAFitCanProduceIsRejected(string model, double offset, double scale)
+    {
+        // Regression: scaler.Offset[0] = 1e300 loaded, and every prediction was NaN.
+        Assert.Throws<ArgumentException>(() => DeepClustering.Data.Scaler.FromState(DeepClustering.Data.ScalerKind.Standardize, [offset], [scale]));
+        var entries = ZipSurgery.Entries(Bases.Value.Single(b => b.Model == model).File);
+        var manifest = JsonNode.Parse(entries.Single(e => e.Name == "manifest.json").Data)!.AsObject();
+        manifest["scaler"]!["Offset"]![0] = offset;
+        manifest["scaler"]!["Scale"]![0] = scale;
+        var text = Encoding.UTF8.GetBytes(manifest.ToJsonString());
+        var damaged = ZipSurgery.Build(entries.Select(e => e.Name == "manifest.json" ? (e.Name, text) : e));
+        var ex = Assert.Throws<ModelFormatException>(() => ModelFile.Load(new MemoryStream(damaged)));
+        Assert.Contains("scaler", ex.Message);
+    }
 }
