@@ -15,7 +15,7 @@ internal static class FuzzStress
         Directory.CreateDirectory(directory);
         var harness = new FuzzHarness(TimeSpan.FromSeconds(limitSeconds));
         var total = Stopwatch.StartNew();
-        int nonFinite;
+        List<string> nonFinite;
         long baseline;
         try
         {
@@ -39,7 +39,8 @@ internal static class FuzzStress
             ["per_format"] = harness.PerFormat.ToDictionary(kv => kv.Key, kv => new { inputs = kv.Value.Inputs, loaded = kv.Value.Accepted, rejected = kv.Value.Rejected, failed = kv.Value.Failed }),
             ["failures"] = harness.Failures.Count,
             ["failure_list"] = harness.Failures.Take(50).ToArray(),
-            ["loaded_models_with_nonfinite_probabilities"] = nonFinite,
+            ["loaded_models_with_nonfinite_probabilities"] = nonFinite.Count,
+            ["nonfinite_list"] = nonFinite.Take(20).ToArray(),
             ["time_limit_per_input_s"] = limitSeconds,
             ["max_ms_per_input"] = Math.Round(harness.MaxMilliseconds, 1),
             ["slowest_input"] = harness.SlowestInput,

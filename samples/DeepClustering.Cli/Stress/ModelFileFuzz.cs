@@ -258,13 +258,13 @@ internal static class ModelFileFuzz
         return ($"lying size '{name}' [{elements}]", ZipSurgery.PatchDeclaredSize(bytes, "tensors/" + name, (uint)(elements * 4)));
     }
 
-    /// <summary>Runs about <paramref name="inputs"/> damaged model files through <paramref name="harness"/>; returns how many loaded files predicted non-finite probabilities.</summary>
-    public static int Run(FuzzHarness harness, int inputs, int seed)
+    /// <summary>Runs about <paramref name="inputs"/> damaged model files through <paramref name="harness"/>; returns the inputs that loaded and predicted non-finite probabilities.</summary>
+    public static List<string> Run(FuzzHarness harness, int inputs, int seed)
     {
         var bases = BaseModels(seed);
-        int nonFinite = 0;
+        var nonFinite = new List<string>();
         foreach (var (name, bytes) in Inputs(bases, inputs, new Random(seed)))
-            harness.Run("model", name, () => { if (!LoadAndUse(bytes)) Interlocked.Increment(ref nonFinite); },
+            harness.Run("model", name, () => { if (!LoadAndUse(bytes)) lock (nonFinite) nonFinite.Add(name); },
                 typeof(ModelFormatException), typeof(ClusteringNumericsException));
         return nonFinite;
     }
