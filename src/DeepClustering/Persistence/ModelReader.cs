@@ -153,6 +153,20 @@ public sealed class ModelReader : IDisposable
         using (t) return t.to(device);
     }
 
+    /// <summary>
+    /// An upper bound of the bytes the tensors named <paramref name="prefix"/>* can hold: each entry's size, capped
+    /// by what its compressed bytes can expand to. Lets a loader check an architecture read from the manifest
+    /// before it builds (allocates) the network.
+    /// </summary>
+    internal long StoredTensorBytes(string prefix)
+    {
+        long total = 0;
+        foreach (var entry in _zip.Entries)
+            if (entry.FullName.StartsWith(ModelWriter.TensorPrefix + prefix, StringComparison.Ordinal))
+                total += Math.Min(entry.Length, Math.Min(entry.CompressedLength, _fileLength) * MaxDeflateRatio + 64);
+        return total;
+    }
+
     /// <summary>Copies stored parameters and buffers into <paramref name="module"/> (shapes must match).</summary>
     public void LoadModule(string prefix, nn.Module module)
     {

@@ -125,4 +125,18 @@ public sealed class ModelFileFuzzTests(ITestOutputHelper output)
         var ex = Assert.Throws<ModelFormatException>(() => ModelFile.Load(new MemoryStream(damaged)));
         Assert.Contains("scaler", ex.Message);
     }
+
+    [Fact]
+    public void HugeStoredArchitectureIsRejectedBeforeTheNetworkIsBuilt()
+    {
+        // Regression: HiddenSizes edited to [16384, 16384] built (and initialised) a 1 GiB network before the
+        // stored weights were found not to match; [65536, 65536] would have asked for 17 GiB.
+        var entries = ZipSurgery.Entries(Bases.Value.Single(b => b.Model == "ae-gmm").File);
+        var manifest = JsonNode.Parse(entries.Single(e => e.Name == "manifest.json").Data)!.AsObject();
+        manifest["architecture"]!["HiddenSizes"] = new JsonArray(16384, 16384);
+        var text = Encoding.UTF8.GetBytes(manifest.ToJsonString());
+        var damaged = ZipSurgery.Build(entries.Select(e => e.Name == "manifest.json" ? (e.Name, text) : e));
+        var ex = Assert.Throws<ModelFormatException>(() => ModelFile.Load(new MemoryStream(damaged)));
+        Assert.Contains("needs more weights than the file holds", ex.Message);
+    }
 }
