@@ -16,6 +16,7 @@ public static class CliApp
             ClusterCommand.Create(),
             PredictCommand.Create(),
             BenchCommand.Create(),
+            ResultsCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

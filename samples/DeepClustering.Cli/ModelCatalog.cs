@@ -45,7 +45,9 @@ internal static class ModelCatalog
             new SoftRegularizedKMeans(Deep(new SoftRegularizedKMeansOptions(), s, d))),
         new("neural-em", "NeuralMixtureEM: a network whose output neurons are the cluster densities, trained by batch-wise EM (+ consistency).", (s, d) =>
             new NeuralMixtureEm(Deep(new NeuralMixtureEmOptions(), s, d))),
-        new("dpgmm", "Variational Dirichlet-process Gaussian mixture: learns the number of clusters (--clusters is the truncation level, default 20).", (s, d) =>
+        new("dpgmm", "Deep Dirichlet-process mixture: a DP-GMM in the latent space trained jointly with the autoencoder (alpha-Jensen-Shannon loss); learns the number of clusters (--clusters is the truncation level, default 30).", (s, d) =>
+            new DeepDirichletProcessMixture(Deep(new DeepDirichletProcessMixtureOptions(), s with { Clusters = s.Clusters ?? DeepDirichletProcessMixtureOptions.DefaultTruncation }, d))),
+        new("dpgmm-shallow", "Variational Dirichlet-process Gaussian mixture on the features: learns the number of clusters (--clusters is the truncation level, default 20).", (s, d) =>
             new DirichletProcessGaussianMixture(new DirichletProcessGaussianMixtureOptions
             {
                 Components = s.Clusters ?? DirichletProcessGaussianMixtureOptions.DefaultTruncation, Seed = s.Seed, Device = s.Device,

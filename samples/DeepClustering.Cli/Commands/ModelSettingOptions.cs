@@ -5,7 +5,7 @@ namespace DeepClustering.Cli.Commands;
 /// <summary>The model flags shared by every model (each model uses the ones that apply to it).</summary>
 internal sealed class ModelSettingOptions
 {
-    private readonly Option<int?> _clusters = new("--clusters") { Description = "Number of clusters (default: number of classes in labelled data). For dpgmm, the truncation level." };
+    private readonly Option<int?> _clusters = new("--clusters") { Description = "Number of clusters (default: number of classes in labelled data). For dpgmm and dpgmm-shallow, the truncation level (they learn the number of clusters)." };
     private readonly Option<int> _seed = new("--seed") { Description = "Random seed; the same seed gives the same labels on CPU.", DefaultValueFactory = _ => 0 };
     private readonly Option<string> _device = new("--device") { Description = "cpu, cuda, cuda:N or auto.", DefaultValueFactory = _ => "cpu" };
     private readonly Option<string?> _covariance = new("--covariance") { Description = "Covariance type for gmm: full, diag, spherical or tied." };
