@@ -16,6 +16,7 @@ public static class CliApp
             ClusterCommand.Create(),
             PredictCommand.Create(),
             BenchCommand.Create(),
+            ResultsCommand.Create(),
             StressCommand.Create(),
         };
         return root.Parse(args).Invoke();

@@ -139,11 +139,7 @@ public abstract class DeepClusteringModelBase : IEmbeddingModel
     }
 
     /// <summary>Saves to a file (created or overwritten).</summary>
-    public void Save(string path)
-    {
-        using var stream = File.Create(path);
-        Save(stream);
-    }
+    public void Save(string path) => ModelFile.WriteFile(path, Save);
 
     /// <summary>
     /// Loads a model file: checks the type and version, restores network, scaler, options and summary onto
@@ -172,9 +168,7 @@ public abstract class DeepClusteringModelBase : IEmbeddingModel
     {
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(create);
-        if (reader.ModelType != modelType) throw new ModelFormatException($"the file holds a {reader.ModelType} model, not a {modelType}.");
-        if (reader.FormatVersion < 1 || reader.FormatVersion > maxVersion)
-            throw new ModelFormatException($"{modelType} format version {reader.FormatVersion} is not supported (supports 1..{maxVersion}); upgrade DeepClustering.");
+        reader.Require(modelType, maxVersion);
         var target = DeviceResolver.Resolve(device);
         var options = reader.Get<TOptions>("options");
         var summary = FitSummaryRecord.Read(reader);

@@ -32,6 +32,19 @@ public sealed class ModelReader : IDisposable
         _zip = zip; _manifest = manifest; ModelType = modelType; FormatVersion = version;
     }
 
+    /// <summary>
+    /// Checks that the file holds a <paramref name="modelType"/> model in a format version this library reads. Type
+    /// loaders call it because <see cref="ModelFile.Load(Stream, string)"/> opens files of any type.
+    /// </summary>
+    /// <exception cref="ModelFormatException">Another model type or an unsupported version.</exception>
+    public void Require(string modelType, int maxVersion)
+    {
+        if (ModelType != modelType)
+            throw new ModelFormatException($"the file holds a {ModelType} model, not a {modelType}; load it with {ModelType}Model.Load or ModelFile.Load.");
+        if (FormatVersion < 1 || FormatVersion > maxVersion)
+            throw new ModelFormatException($"{modelType} format version {FormatVersion} is not supported by this library (supports 1..{maxVersion}); upgrade DeepClustering.");
+    }
+
     /// <summary>Opens a model file and checks its header.</summary>
     /// <param name="source">Readable (seekable or not) stream; left open.</param>
     /// <param name="expectedType">Required model type, or null to accept any.</param>
