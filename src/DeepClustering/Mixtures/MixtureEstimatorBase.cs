@@ -382,7 +382,8 @@ public abstract class MixtureEstimatorBase<TOptions, TParameters, TModel> : IClu
         {
             reference?.Dispose();
         }
-        sizes = sizeTensor?.cpu().data<long>().ToArray();
+        if (sizeTensor is null) sizes = null;
+        else using (var cpuSizes = sizeTensor.cpu()) sizes = cpuSizes.data<long>().ToArray();
         return stats;
     }
 }
