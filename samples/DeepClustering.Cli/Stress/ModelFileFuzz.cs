@@ -17,17 +17,32 @@ namespace DeepClustering.Cli.Stress;
 /// </summary>
 internal static class ModelFileFuzz
 {
-    /// <summary>Small real model files to damage: KMeans, GaussianMixture, AutoencoderMixture and ClusteringModule.</summary>
-    public static List<(string Model, byte[] File)> BaseModels(int seed)
+    /// <summary>
+    /// Small real model files to damage: KMeans, GaussianMixture, AutoencoderMixture and ClusteringModule, and with
+    /// <paramref name="allModels"/> every other model type of the library too.
+    /// </summary>
+    public static List<(string Model, byte[] File)> BaseModels(int seed, bool allModels = false)
     {
         var data = Blobs(60, 4, seed);
-        var estimators = new (string, IClusteringEstimator<IClusteringModel>)[]
-        {
+        (string, IClusteringEstimator<IClusteringModel>)[] estimators =
+        [
             ("kmeans", new KMeans(new KMeansOptions { Clusters = 3, Seed = seed })),
             ("gmm", new GaussianMixture(new GaussianMixtureOptions { Components = 3, Seed = seed, MaxIterations = 10 })),
             ("ae-gmm", new AutoencoderMixture(new AutoencoderMixtureOptions { Clusters = 3, Seed = seed, LatentSize = 2, HiddenSizes = [4], BatchSize = 30, PretrainEpochs = 1, InitialClusteringRestarts = 1 })),
             ("clustering-module", new ClusteringModule(new ClusteringModuleOptions { Clusters = 3, Seed = seed, Epochs = 1, BatchSize = 30, InitRestarts = 1 })),
-        };
+        ];
+        if (allModels)
+            estimators =
+            [
+                .. estimators,
+                ("soft-kmeans", new SoftKMeans(new SoftKMeansOptions { Components = 3, Seed = seed, Regularization = 0.01 })),
+                ("dpgmm", new DirichletProcessGaussianMixture(new DirichletProcessGaussianMixtureOptions { Components = 3, Seed = seed, MaxIterations = 10 })),
+                ("cm-ae", new ClusteringModuleAutoencoder(new ClusteringModuleAutoencoderOptions { Clusters = 3, Seed = seed, LatentSize = 2, HiddenSizes = [4], BatchSize = 30, PretrainEpochs = 1, Epochs = 1, ModuleWarmupEpochs = 1, InitialClusteringRestarts = 1 })),
+                ("mixae", new MixtureOfAutoencoders(new MixtureOfAutoencodersOptions { Clusters = 3, Seed = seed, AutoencoderHiddenSizes = [4], AutoencoderLatentSize = 2, AssignmentHiddenSize = 4, HiddenSizes = [4], Epochs = 1, BatchSize = 30 })),
+                ("sr-kmeans", new SoftRegularizedKMeans(new SoftRegularizedKMeansOptions { Clusters = 3, Seed = seed, HiddenSizes = [4], BatchSize = 30, PretrainEpochs = 1, Epochs = 1, InitialClusteringRestarts = 1 })),
+                ("neural-em", new NeuralMixtureEm(new NeuralMixtureEmOptions { Clusters = 3, Seed = seed, LatentSize = 4, HiddenSizes = [4], BatchSize = 30, Epochs = 2, UniformMixingEpochs = 1 })),
+                ("deep-dp", new DeepDirichletProcessMixture(new DeepDirichletProcessMixtureOptions { Clusters = 3, Seed = seed, LatentSize = 2, HiddenSizes = [4], BatchSize = 30, PretrainEpochs = 1, Epochs = 1, InitialMixtureIterations = 10, MixtureIterations = 3 })),
+            ];
         var files = new List<(string, byte[])>();
         foreach (var (name, estimator) in estimators)
         {
@@ -54,8 +69,8 @@ internal static class ModelFileFuzz
     }
 
     /// <summary>
-    /// About <paramref name="count"/> damaged files: every zip boundary cut and every removed top-level manifest
-    /// key of every base file first, then seeded random damage.
+    /// At least <paramref name="count"/> damaged files: every zip boundary cut and every removed top-level manifest
+    /// key of every base file first, then seeded random damage (at least count / 2 of them).
     /// </summary>
     public static List<(string Name, byte[] Bytes)> Inputs(IReadOnlyList<(string Model, byte[] File)> bases, int count, Random rng)
     {
@@ -73,7 +88,9 @@ internal static class ModelFileFuzz
             }
         }
         var parsed = bases.Select(b => (b.Model, b.File, Entries: ZipSurgery.Entries(b.File))).ToArray();
-        while (inputs.Count < count)
+        // Random damage up to the quota, and at least half the quota whatever the deterministic part's size.
+        int target = Math.Max(count, inputs.Count + count / 2);
+        while (inputs.Count < target)
         {
             var (model, file, entries) = parsed[rng.Next(parsed.Length)];
             var manifest = JsonNode.Parse(entries.Single(e => e.Name == "manifest.json").Data)!.AsObject();
@@ -261,7 +278,7 @@ internal static class ModelFileFuzz
     /// <summary>Runs about <paramref name="inputs"/> damaged model files through <paramref name="harness"/>; returns the inputs that loaded and predicted non-finite probabilities.</summary>
     public static List<string> Run(FuzzHarness harness, int inputs, int seed)
     {
-        var bases = BaseModels(seed);
+        var bases = BaseModels(seed, allModels: true);
         var nonFinite = new List<string>();
         foreach (var (name, bytes) in Inputs(bases, inputs, new Random(seed)))
             harness.Run("model", name, () => { if (!LoadAndUse(bytes)) lock (nonFinite) nonFinite.Add(name); },

@@ -17,13 +17,14 @@ public sealed class ModelFileFuzzTests(ITestOutputHelper output)
 {
     private const long MaxAllocationPerCase = 64L << 20;
     private static readonly Lazy<List<(string Model, byte[] File)>> Bases = new(() => ModelFileFuzz.BaseModels(5));
+    private static readonly Lazy<List<(string Model, byte[] File)>> AllBases = new(() => ModelFileFuzz.BaseModels(5, allModels: true));
 
     [Fact(Timeout = 120_000)]
     public async Task DamagedModelFilesLoadOrFailWithModelFormatException()
     {
-        var inputs = ModelFileFuzz.Inputs(Bases.Value, 0, new Random(20_261_123));
-        // The deterministic part (every zip boundary cut, every missing manifest key) plus 300 random damages.
-        inputs.AddRange(ModelFileFuzz.Inputs(Bases.Value, 300 + inputs.Count, new Random(11)).Skip(inputs.Count));
+        // Every model type: the deterministic part (every zip boundary cut, every missing manifest key) plus at
+        // least 300 random damages.
+        var inputs = ModelFileFuzz.Inputs(AllBases.Value, 600, new Random(11));
         await Task.Run(() =>
         {
             int loaded = 0, rejected = 0;
