@@ -125,7 +125,12 @@ public sealed class ModelReader : IDisposable
         if (expectedShape is not null && !expectedShape.SequenceEqual(meta.Shape))
             throw new ModelFormatException($"tensor '{name}' has shape [{string.Join(",", meta.Shape)}], expected [{string.Join(",", expectedShape)}].");
         long count = 1;
-        foreach (var s in meta.Shape) { count = checked(count * s); if (count > MaxTensorBytes) throw new ModelFormatException($"tensor '{name}' declares an implausible size."); }
+        foreach (var s in meta.Shape)
+        {
+            // Division, not a checked product: a dimension near long.MaxValue must not overflow (OverflowException).
+            if (s != 0 && count > MaxTensorBytes / s) throw new ModelFormatException($"tensor '{name}' declares an implausible size.");
+            count *= s;
+        }
         int width = meta.Dtype switch
         {
             ScalarType.Float32 or ScalarType.Int32 => 4,
