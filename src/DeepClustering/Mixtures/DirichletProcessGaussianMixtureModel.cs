@@ -217,6 +217,9 @@ public sealed class DirichletProcessGaussianMixtureModel : IClusteringModel
             var x = data.narrow(0, s, len).to(Dtype, Device) - _centerWorking;
             var w = _p.Density.Evaluate(GaussianMath.Augment(Covariance, x));
             var target = result.narrow(0, s, len);
+            // Rows whose log-density overflows for every component would get NaN posteriors (or label 0).
+            if (output != Output.LogNormalizer && !w.amax(new long[] { 1 }).isfinite().all().item<bool>())
+                throw new ClusteringNumericsException($"the log-densities of some rows overflow {Dtype} for every component (rows far outside the fitted components, or a damaged model); scale the data like the training data, or fit with Precision = Float64.");
             switch (output)
             {
                 case Output.Labels: target.copy_(w.argmax(1)); break;

@@ -195,7 +195,11 @@ public sealed class SoftKMeansModel : IClusteringModel
         for (long s = 0; s < n; s += ChunkRows)
         {
             var x = data.narrow(0, s, Math.Min(ChunkRows, n - s)).to(Dtype, Device) - _center;
-            parts.Add(map(SoftKMeansMath.SquaredDistances(x, _centres)));
+            var distances = SoftKMeansMath.SquaredDistances(x, _centres);
+            // A row whose distance to every centre overflows would get NaN probabilities (or label 0).
+            if (!distances.amin(new long[] { 1 }).isfinite().all().item<bool>())
+                throw new ClusteringNumericsException($"the squared distances of some rows to every centre overflow {Dtype} (rows far outside the fitted clusters, or a damaged model); scale the data like the training data, or fit with Precision = Float64.");
+            parts.Add(map(distances));
         }
         if (parts.Count == 0) return map(empty(0, Clusters, dtype: Dtype, device: Device)).MoveToOuterDisposeScope();
         return (parts.Count == 1 ? parts[0] : cat(parts, 0)).MoveToOuterDisposeScope();

@@ -140,4 +140,45 @@ public sealed class ModelFileFuzzTests(ITestOutputHelper output)
         var ex = Assert.Throws<ModelFormatException>(() => ModelFile.Load(new MemoryStream(damaged)));
         Assert.Contains("needs more weights than the file holds", ex.Message);
     }
+
+    [Fact]
+    public void DimensionNearLongMaxValueIsRejected()
+    {
+        // Regression: shape [1538, 9223372036854775807] overflowed the checked element count (OverflowException).
+        var entries = ZipSurgery.Entries(Bases.Value.Single(b => b.Model == "kmeans").File);
+        var manifest = JsonNode.Parse(entries.Single(e => e.Name == "manifest.json").Data)!.AsObject();
+        var tensor = manifest["tensors"]!.AsArray().First(t => (string?)t!["name"] == "centroids")!.AsObject();
+        tensor["shape"] = new JsonArray(3L, long.MaxValue);
+        var text = Encoding.UTF8.GetBytes(manifest.ToJsonString());
+        var damaged = ZipSurgery.Build(entries.Select(e => e.Name == "manifest.json" ? (e.Name, text) : e));
+        var ex = Assert.Throws<ModelFormatException>(() => ModelFile.Load(new MemoryStream(damaged)));
+        Assert.Contains("centroids", ex.Message);
+    }
+
+    [Theory]
+    [InlineData("soft-kmeans", "tensors/centroids")]
+    [InlineData("dpgmm", "tensors/means")]
+    [InlineData("gmm", "tensors/means")]
+    public void HugeStoredMeansGiveAClearExceptionNotNaN(string model, string entry)
+    {
+        // Regression: float64 centres of ~1e300 (finite, so loadable) made every squared distance overflow and
+        // PredictProbabilities return NaN rows.
+        var file = AllBases.Value.Single(b => b.Model == model).File;
+        var damaged = ZipSurgery.Build(ZipSurgery.Entries(file).Select(e =>
+        {
+            if (e.Name != entry) return e;
+            var v = (byte[])e.Data.Clone();
+            for (int i = 0; i + 8 <= v.Length; i += 8) BitConverter.GetBytes(1e300).CopyTo(v, i);
+            return (e.Name, v);
+        }));
+        IClusteringModel loaded;
+        try { loaded = ModelFile.Load(new MemoryStream(damaged)); }
+        catch (ModelFormatException) { return; } // rejecting the file is as good
+        using (loaded)
+        {
+            var data = ModelFileFuzz.Blobs(12, loaded.Features, 1);
+            Assert.Throws<ClusteringNumericsException>(() => loaded.PredictProbabilities(data));
+            Assert.Throws<ClusteringNumericsException>(() => loaded.Predict(data));
+        }
+    }
 }
