@@ -85,7 +85,7 @@ public abstract class DeepClusteringModelBase : IEmbeddingModel
     public int[] Predict(Dataset data)
     {
         using var x = Prepare(data);
-        using var labels = AutoencoderTraining.MapChunks(x, b => head.Probabilities(b, head.Codes(network, b)).argmax(1), Chunk);
+        using var labels = AutoencoderTraining.MapChunks(x, b => FiniteProbabilities(b).argmax(1), Chunk);
         return DeepTensors.ToIntArray(labels);
     }
 
@@ -93,8 +93,21 @@ public abstract class DeepClusteringModelBase : IEmbeddingModel
     public float[,] PredictProbabilities(Dataset data)
     {
         using var x = Prepare(data);
-        using var p = AutoencoderTraining.MapChunks(x, b => head.Probabilities(b, head.Codes(network, b)), Chunk);
+        using var p = AutoencoderTraining.MapChunks(x, FiniteProbabilities, Chunk);
         return DeepTensors.ToArray2D(p);
+    }
+
+    /// <summary>
+    /// The head's probabilities of a batch; rows far outside the training data (or a damaged model file) can
+    /// overflow the codes or the probabilities, which must surface as an exception, never as NaN or label 0.
+    /// </summary>
+    private Tensor FiniteProbabilities(Tensor batch)
+    {
+        var codes = head.Codes(network, batch);
+        var p = isfinite(codes).all().item<bool>() ? head.Probabilities(batch, codes) : null;
+        if (p is null || !isfinite(p).all().item<bool>())
+            throw new ClusteringNumericsException($"the {ModelType} model's {(p is null ? "codes" : "probabilities")} of some rows are not finite (rows far outside the training data, or a damaged model file); scale the data like the training data.");
+        return p;
     }
 
     /// <inheritdoc />

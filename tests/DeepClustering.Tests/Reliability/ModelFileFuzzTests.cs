@@ -181,4 +181,26 @@ public sealed class ModelFileFuzzTests(ITestOutputHelper output)
             Assert.Throws<ClusteringNumericsException>(() => loaded.Predict(data));
         }
     }
+
+    [Theory]
+    [InlineData("ae-gmm")]
+    [InlineData("cm-ae")]
+    [InlineData("deep-dp")]
+    public void HugeNetworkWeightsGiveAClearExceptionNotNaN(string model)
+    {
+        // Regression: a bit flip made an encoder weight huge (finite); the codes overflowed and Predict threw
+        // ArgumentException "data contains a non-finite value" (ae-gmm's latent mixture) or returned NaN.
+        var file = AllBases.Value.Single(b => b.Model == model).File;
+        var damaged = ZipSurgery.Build(ZipSurgery.Entries(file).Select(e =>
+        {
+            if (!e.Name.StartsWith("tensors/network/encoder.", StringComparison.Ordinal) || !e.Name.EndsWith(".weight", StringComparison.Ordinal)) return e;
+            var v = (byte[])e.Data.Clone();
+            for (int i = 0; i + 4 <= v.Length; i += 4) BitConverter.GetBytes(1e30f).CopyTo(v, i);
+            return (e.Name, v);
+        }));
+        using var loaded = ModelFile.Load(new MemoryStream(damaged));
+        var data = ModelFileFuzz.Blobs(12, loaded.Features, 1);
+        Assert.Throws<ClusteringNumericsException>(() => loaded.PredictProbabilities(data));
+        Assert.Throws<ClusteringNumericsException>(() => loaded.Predict(data));
+    }
 }
