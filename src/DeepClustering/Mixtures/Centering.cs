@@ -13,6 +13,11 @@ internal static class Centering
     public static Tensor ColumnMeans(Tensor data, Device device)
     {
         using var scope = NewDisposeScope();
+        if (HostReductions.Supports(data))
+        {
+            var sums = HostReductions.ColumnSums(data, (int)data.shape[1]);
+            return (tensor(sums) / data.shape[0]).to(device).MoveToOuterDisposeScope();
+        }
         var m = data.sum(dim: 0, type: ScalarType.Float64) / data.shape[0];
         return m.to(device).MoveToOuterDisposeScope();
     }
