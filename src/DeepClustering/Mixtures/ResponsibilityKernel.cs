@@ -1,0 +1,110 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace DeepClustering.Mixtures;
+
+/// <summary>
+/// The E-step's per-row normalisation on CPU in one managed sweep: weighted log-probabilities w (n x K) become
+/// responsibilities exp(max(w − max_j w, floor)) / Σ in place, with log p(x) = max + log Σ summed over the rows,
+/// the responsibility sums per component (in double) and the hard cluster sizes. The tensor version needs about
+/// ten passes over n x K, and its reductions over the short K axis are slow; this is one (SIMD exp included).
+/// </summary>
+internal static class ResponsibilityKernel
+{
+    /// <summary>
+    /// Normalises <paramref name="w"/> (rows x K, row-major) in place. Adds Σ_i r_ik to <paramref name="responsibilitySums"/>,
+    /// counts every row's entries equal to 1 before normalisation (its largest, ties included) in
+    /// <paramref name="sizes"/> when given, and returns Σ_i log p(x_i).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static double Normalize<T>(Span<T> w, int k, T floor, Span<double> responsibilitySums, Span<long> sizes)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int rows = w.Length / k;
+        double total = 0;
+        for (int i = 0; i < rows; i++)
+        {
+            var row = w.Slice(i * k, k);
+            T max = RowMax(row);
+            T sum = ExpShifted(row, max, floor, sizes);
+            total += double.CreateTruncating(max + T.Log(sum));
+            Divide(row, sum);
+            LloydKernel.AddRow<T>(row, responsibilitySums);
+        }
+        return total;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T RowMax<T>(ReadOnlySpan<T> row) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int k = row.Length, w = Vector256<T>.Count, j = 0;
+        T max = row[0];
+        if (Vector256.IsHardwareAccelerated && k >= w)
+        {
+            var m = Vector256.Create(row);
+            for (j = w; j + w <= k; j += w) m = Vector256.MaxNative(m, Vector256.Create(row.Slice(j)));
+            max = m.GetElement(0);
+            for (int l = 1; l < w; l++) max = T.MaxNative(max, m.GetElement(l));
+        }
+        for (; j < k; j++) max = T.MaxNative(max, row[j]);
+        return max;
+    }
+
+    /// <summary>row ← exp(max(row − max, floor)); returns the sum; counts the entries equal to 1 into sizes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T ExpShifted<T>(Span<T> row, T max, T floor, Span<long> sizes) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int k = row.Length, w = Vector256<T>.Count, j = 0;
+        T sum = T.Zero;
+        if (Vector256.IsHardwareAccelerated && k >= w)
+        {
+            var mv = Vector256.Create(max);
+            var fv = Vector256.Create(floor);
+            var one = Vector256<T>.One;
+            var acc = Vector256<T>.Zero;
+            for (; j + w <= k; j += w)
+            {
+                var e = Exp(Vector256.MaxNative(Vector256.Create((ReadOnlySpan<T>)row.Slice(j)) - mv, fv));
+                e.CopyTo(row.Slice(j));
+                acc += e;
+                if (!sizes.IsEmpty)
+                {
+                    uint mask = Vector256.Equals(e, one).ExtractMostSignificantBits();
+                    while (mask != 0) { sizes[j + BitOperations.TrailingZeroCount(mask)]++; mask &= mask - 1; }
+                }
+            }
+            sum = Vector256.Sum(acc);
+        }
+        for (; j < k; j++)
+        {
+            T e = T.Exp(T.MaxNative(row[j] - max, floor));
+            row[j] = e;
+            sum += e;
+            if (!sizes.IsEmpty && e == T.One) sizes[j]++;
+        }
+        return sum;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Divide<T>(Span<T> row, T sum) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int k = row.Length, w = Vector256<T>.Count, j = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var s = Vector256.Create(sum);
+            for (; j + w <= k; j += w) (Vector256.Create((ReadOnlySpan<T>)row.Slice(j)) / s).CopyTo(row.Slice(j));
+        }
+        for (; j < k; j++) row[j] /= sum;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<T> Exp<T>(Vector256<T> v) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float)) return Vector256.Exp(v.As<T, float>()).As<float, T>();
+        if (typeof(T) == typeof(double)) return Vector256.Exp(v.As<T, double>()).As<double, T>();
+        var r = v;
+        for (int l = 0; l < Vector256<T>.Count; l++) r = r.WithElement(l, T.Exp(v.GetElement(l)));
+        return r;
+    }
+}
