@@ -140,7 +140,17 @@ internal static class KMeansEngine
             }
         }
         if (workers == 1) Work(0);
-        else Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, Work);
+        else
+        {
+            try
+            {
+                Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, Work);
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+            }
+        }
         ct.ThrowIfCancellationRequested();
     }
 
@@ -229,9 +239,10 @@ internal static class KMeansEngine
             iterations = it;
             using var scope = NewDisposeScope();
             // Assignment with the current centres, accumulating the sums for the new ones in the same pass. On CPU
-            // the fused kernel does it row by row (see LloydKernel). Elsewhere the distances are laid out K x n so the minimum over centres is a fast vectorised reduction, and the
-            // assignment is the one-hot mask of that minimum. A row that ties between centres would count twice:
-            // the counts then exceed n and the pass is redone keeping each row's first minimum, as arg-min does.
+            // the fused kernel does it row by row (see LloydKernel). Elsewhere the distances are laid out K x n so
+            // the minimum over centres is a fast vectorised reduction, and the assignment is the one-hot mask of
+            // that minimum. A row that ties between centres would count twice: the counts then exceed n and the
+            // pass is redone keeping each row's first minimum, as arg-min does.
             Tensor sums = null!, counts = null!, minSum = null!;
             if (cpuKernel)
             {

@@ -332,10 +332,11 @@ public abstract class MixtureEstimatorBase<TOptions, TParameters, TModel> : IClu
 
     /// <summary>
     /// One E-step pass: responsibilities per chunk, accumulated into statistics (and optionally labels and sizes).
-    /// On CPU (maximum-likelihood models) each chunk is split into row blocks processed in parallel, up to
-    /// libtorch's thread count (the per-chunk products are too small for libtorch to split), each block
-    /// normalised by <see cref="ResponsibilityKernel"/> into its worker's statistics; the workers' statistics are
-    /// added in worker order at the end, so a given thread count and chunk size always give the same bits.
+    /// On CPU (maximum-likelihood models) each chunk's responsibilities are normalised by
+    /// <see cref="ResponsibilityKernel"/>; for diagonal and spherical covariances, whose per-chunk products are too
+    /// small for libtorch to split across threads, each chunk is also split into row blocks processed in parallel
+    /// (up to libtorch's thread count), each into its worker's statistics; the workers' statistics are added in
+    /// worker order at the end, so a given thread count and chunk size always give the same bits.
     /// </summary>
     private MixtureStatistics EStep(TParameters parameters, MixtureData data, MixtureContext context, bool countSizes, Tensor? labelsOut,
         CancellationToken ct, out long[]? sizes)
@@ -348,7 +349,8 @@ public abstract class MixtureEstimatorBase<TOptions, TParameters, TModel> : IClu
         bool entropy = NeedsResponsibilityEntropy;
         var expFloor = data.Dtype == ScalarType.Float64 ? Scalars.ExpFloor64 : Scalars.ExpFloor32;
         bool hostKernel = !entropy && data.Device.type == DeviceType.CPU && data.Dtype is ScalarType.Float32 or ScalarType.Float64;
-        int workers = hostKernel ? Math.Max(1, get_num_threads()) : 1;
+        // Full and tied products are large enough for libtorch's own threads; splitting them too oversubscribes.
+        int workers = hostKernel && Options.Covariance is CovarianceType.Diagonal or CovarianceType.Spherical ? Math.Max(1, get_num_threads()) : 1;
         var partials = new MixtureStatistics[workers];
         var hostSizes = new long[workers][];
         partials[0] = stats;

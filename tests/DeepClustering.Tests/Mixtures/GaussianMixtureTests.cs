@@ -193,7 +193,7 @@ public class GaussianMixtureTests
     [MemberData(nameof(Types))]
     public void RowBlocksOnParallelWorkersGiveTheSameFit(CovarianceType type)
     {
-        // 6,000-row chunks are split into row blocks for the CPU E-step's workers; 1,500-row chunks are not.
+        // 6,000-row chunks are split into row blocks for the CPU E-step's workers (diagonal, spherical); 1,500-row chunks are not.
         var (data, _, _, _) = Known(type, 6000, 13);
         var options = new GaussianMixtureOptions { Components = 3, Covariance = type, Seed = 9, Precision = FloatPrecision.Float64, MaxIterations = 6, Tolerance = 0 };
         var (split, splitLabels) = new GaussianMixture(options with { ChunkSize = 6000 }).FitPredict(data);
