@@ -144,8 +144,9 @@ public sealed class MixtureStatistics : IDisposable
             case CovarianceType.Diagonal:
             case CovarianceType.Spherical:
             {
-                // One product gives Σ r x and Σ r x² (or Σ r ‖x‖²) from the augmented columns.
-                var m = rt.matmul(chunk.Augmented).to(f64);
+                // One product gives Σ r x and Σ r x² (or Σ r ‖x‖²) from the augmented columns. Its layout is the
+                // faster one of MKL's for the dtype (single precision: augᵀ·r, then transposed).
+                var m = (r.dtype == ScalarType.Float32 ? chunk.Augmented.t().matmul(r).t() : rt.matmul(chunk.Augmented)).to(f64);
                 _s1.add_(m.narrow(1, 0, d), one);
                 if (Covariance == CovarianceType.Diagonal) _s2.add_(m.narrow(1, d, d), one);
                 else _s2.add_(m.select(1, d), one);
