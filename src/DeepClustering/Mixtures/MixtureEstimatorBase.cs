@@ -119,7 +119,11 @@ public abstract class MixtureEstimatorBase<TOptions, TParameters, TModel> : IClu
     /// <summary>log weights (or their expectation), K, in the working dtype.</summary>
     protected abstract Tensor EstimateLogWeights(TParameters parameters);
 
-    /// <summary>log p(x | k) + log π_k, n x K, a new tensor the engine may modify. Override to fuse the two.</summary>
+    /// <summary>
+    /// log p(x | k) + log π_k, n x K, a new tensor the engine may modify. Override to fuse the two. On CPU, for
+    /// maximum-likelihood models (no <see cref="NeedsResponsibilityEntropy"/>), the engine may call it concurrently
+    /// for different row blocks: it must only read the parameters.
+    /// </summary>
     protected virtual Tensor EstimateWeightedLogProb(TParameters parameters, RowChunk chunk)
     {
         using var scope = NewDisposeScope();
