@@ -23,15 +23,37 @@ internal static class ResponsibilityKernel
     {
         int rows = w.Length / k;
         double total = 0;
-        for (int i = 0; i < rows; i++)
+        // Even and odd rows add into separate sums: two dependency chains through memory instead of one.
+        Span<double> oddSums = k <= 256 ? stackalloc double[k] : new double[k];
+        oddSums.Clear();
+        int i = 0;
+        for (; i + 2 <= rows; i += 2)
+        {
+            // Two rows side by side: each row is one long dependency chain (max, exp, sum, log, scale), and
+            // interleaving two gives the core independent work to overlap.
+            var a = w.Slice(i * k, k);
+            var b = w.Slice(i * k + k, k);
+            T maxA = RowMax(a), maxB = RowMax(b);
+            T sumA = ExpShifted(a, maxA, floor, sizes), sumB = ExpShifted(b, maxB, floor, sizes);
+            T logA = T.Log(sumA), logB = T.Log(sumB);
+            T invA = T.One / sumA, invB = T.One / sumB;
+            total += double.CreateTruncating(maxA + logA);
+            total += double.CreateTruncating(maxB + logB);
+            Scale(a, invA);
+            Scale(b, invB);
+            LloydKernel.AddRow<T>(a, responsibilitySums);
+            LloydKernel.AddRow<T>(b, oddSums);
+        }
+        for (; i < rows; i++)
         {
             var row = w.Slice(i * k, k);
             T max = RowMax(row);
             T sum = ExpShifted(row, max, floor, sizes);
             total += double.CreateTruncating(max + T.Log(sum));
-            Divide(row, sum);
+            Scale(row, T.One / sum);
             LloydKernel.AddRow<T>(row, responsibilitySums);
         }
+        for (int j = 0; j < k; j++) responsibilitySums[j] += oddSums[j];
         return total;
     }
 
@@ -86,6 +108,7 @@ internal static class ResponsibilityKernel
             var fv = Vector256.Create(floor);
             var one = Vector256<T>.One;
             var acc = Vector256<T>.Zero;
+            ulong ones = 0;                                  // entries equal to 1 of the first 64 columns
             for (; j + w <= k; j += w)
             {
                 var e = Exp(Vector256.MaxNative(Vector256.Create((ReadOnlySpan<T>)row.Slice(j)) - mv, fv));
@@ -94,9 +117,12 @@ internal static class ResponsibilityKernel
                 if (!sizes.IsEmpty)
                 {
                     uint mask = Vector256.Equals(e, one).ExtractMostSignificantBits();
-                    while (mask != 0) { sizes[j + BitOperations.TrailingZeroCount(mask)]++; mask &= mask - 1; }
+                    if (j + w <= 64) ones |= (ulong)mask << j;
+                    else while (mask != 0) { sizes[j + BitOperations.TrailingZeroCount(mask)]++; mask &= mask - 1; }
                 }
             }
+            // Usually exactly one bit: a predictable loop, where a branch per block would not be.
+            while (ones != 0) { sizes[BitOperations.TrailingZeroCount(ones)]++; ones &= ones - 1; }
             sum = Vector256.Sum(acc);
         }
         for (; j < k; j++)
@@ -109,16 +135,17 @@ internal static class ResponsibilityKernel
         return sum;
     }
 
+    /// <summary>row ← row · factor (the reciprocal of the row sum: one division per row, not per entry).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Divide<T>(Span<T> row, T sum) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    private static void Scale<T>(Span<T> row, T factor) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int k = row.Length, w = Vector256<T>.Count, j = 0;
         if (Vector256.IsHardwareAccelerated)
         {
-            var s = Vector256.Create(sum);
-            for (; j + w <= k; j += w) (Vector256.Create((ReadOnlySpan<T>)row.Slice(j)) / s).CopyTo(row.Slice(j));
+            var f = Vector256.Create(factor);
+            for (; j + w <= k; j += w) (Vector256.Create((ReadOnlySpan<T>)row.Slice(j)) * f).CopyTo(row.Slice(j));
         }
-        for (; j < k; j++) row[j] /= sum;
+        for (; j < k; j++) row[j] *= factor;
     }
 
     /// <summary>
