@@ -16,6 +16,8 @@ public static class CliApp
             ClusterCommand.Create(),
             PredictCommand.Create(),
             BenchCommand.Create(),
+            ResultsCommand.Create(),
+            StressCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

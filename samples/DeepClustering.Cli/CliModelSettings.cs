@@ -12,4 +12,5 @@ internal sealed record CliModelSettings(
     int? PretrainEpochs,
     int? BatchSize,
     double? LearningRate,
-    int? LatentSize);
+    int? LatentSize,
+    IReadOnlyList<string>? Set = null);

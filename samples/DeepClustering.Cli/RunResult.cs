@@ -16,7 +16,12 @@ internal sealed record RunResult(string Model, string Data, int N, int D, int K,
     {
         var report = data.Labels is { } y ? ClusterScores.Evaluate(y.ToArray(), predicted) : null;
         // Models that learn K report it; otherwise the clusters actually used by the predictions.
-        int effective = fitted is Mixtures.DirichletProcessGaussianMixtureModel dp ? dp.EffectiveClusters : predicted.Distinct().Count();
+        int effective = fitted switch
+        {
+            Mixtures.DirichletProcessGaussianMixtureModel dp => dp.EffectiveClusters,
+            Models.DeepDirichletProcessMixtureModel deep => deep.EffectiveClusters,
+            _ => predicted.Distinct().Count(),
+        };
         return new RunResult(model, data.Name, data.Rows, data.Columns, fitted.Clusters, effective,
             report?.Accuracy, report?.Nmi, report?.Ari, report?.Purity, seconds, seed);
     }

@@ -16,12 +16,13 @@ internal static class ClusterCommand
         var json = new Option<bool>("--json") { Description = "Print exactly one JSON line with the results (no other stdout output)." };
         var quiet = new Option<bool>("--quiet") { Description = "No progress display." };
         var output = new Option<string?>("--out") { Description = "Directory to write labels.csv, metrics.json and PNG plots (scatter, confusion, training curve, image grid) into." };
+        var label = new Option<string?>("--label") { Description = "Name reported as `model` in the output (default: the --model value), so that variants made with --set get their own rows in `results`." };
         var saveModel = new Option<string?>("--save-model") { Description = "Write the fitted model to this file (load it with `predict --model-file`)." };
         var settings = new ModelSettingOptions();
 
         var command = new Command("cluster", "Fit a clustering model and report ACC, NMI, ARI and purity when labels exist.")
         {
-            data, labels, model, json, quiet, output, saveModel,
+            data, labels, model, json, quiet, output, saveModel, label,
         };
         settings.AddTo(command);
         command.SetAction(parse => CliErrors.Run(parse.GetValue(json), () =>
@@ -39,12 +40,13 @@ internal static class ClusterCommand
             clock.Stop();
             reporter.Complete();
 
-            var result = RunResult.Create(entry.Name, dataset, fitted, predicted, clock.Elapsed.TotalSeconds, s.Seed);
+            string name = parse.GetValue(label) ?? entry.Name;
+            var result = RunResult.Create(name, dataset, fitted, predicted, clock.Elapsed.TotalSeconds, s.Seed);
             if (parse.GetValue(output) is { } dir)
             {
                 result.WriteTo(dir, predicted);
                 var embedding = fitted is IEmbeddingModel deep ? deep.Embed(dataset) : null;
-                Plots.ClusterPlots.WriteAll(dir, dataset, predicted, reporter.Curve, embedding, $"{entry.Name} on {dataset.Name}");
+                Plots.ClusterPlots.WriteAll(dir, dataset, predicted, reporter.Curve, embedding, $"{name} on {dataset.Name}");
             }
             if (parse.GetValue(saveModel) is { } path) using (var f = File.Create(path)) fitted.Save(f);
             if (asJson) Console.WriteLine(result.ToJson());

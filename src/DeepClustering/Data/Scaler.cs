@@ -110,8 +110,8 @@ public sealed class Scaler
 
     /// <summary>Rebuilds a saved scaler.</summary>
     /// <param name="kind">The saved <see cref="Kind"/>.</param>
-    /// <param name="offset">The saved <see cref="Offset"/> (finite).</param>
-    /// <param name="scale">The saved <see cref="Scale"/> (finite, &gt; 0), as long as <paramref name="offset"/>.</param>
+    /// <param name="offset">The saved <see cref="Offset"/> (finite, within the float32 range).</param>
+    /// <param name="scale">The saved <see cref="Scale"/> (finite, &gt; 1e-12 max(1, |offset|)), as long as <paramref name="offset"/>.</param>
     /// <exception cref="ArgumentException">The state is inconsistent.</exception>
     public static Scaler FromState(ScalerKind kind, IReadOnlyList<double> offset, IReadOnlyList<double> scale)
     {
@@ -122,8 +122,12 @@ public sealed class Scaler
         if (offset.Count != scale.Count) throw new ArgumentException($"offset has {offset.Count} entries but scale has {scale.Count}.", nameof(scale));
         for (int j = 0; j < offset.Count; j++)
         {
-            if (!double.IsFinite(offset[j])) throw new ArgumentException($"offset[{j}] is {offset[j]}; it must be finite.", nameof(offset));
-            if (!double.IsFinite(scale[j]) || scale[j] <= 0) throw new ArgumentException($"scale[{j}] is {scale[j]}; it must be finite and > 0.", nameof(scale));
+            // The bounds a fitted scaler always meets (float32 data; tiny spreads replaced by 1): beyond them a
+            // saved state is damaged and would turn every scaled value into infinity.
+            if (!double.IsFinite(offset[j]) || Math.Abs(offset[j]) > float.MaxValue)
+                throw new ArgumentException($"offset[{j}] is {offset[j]}; it must be finite and within the float32 range.", nameof(offset));
+            if (!double.IsFinite(scale[j]) || !(scale[j] > 1e-12 * Math.Max(1.0, Math.Abs(offset[j]))))
+                throw new ArgumentException($"scale[{j}] is {scale[j]}; it must be finite and > 1e-12 max(1, |offset[{j}]|).", nameof(scale));
         }
         return new Scaler(kind, offset.ToArray(), scale.ToArray());
     }

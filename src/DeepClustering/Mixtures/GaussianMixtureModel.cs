@@ -233,6 +233,9 @@ public sealed class GaussianMixtureModel : IDensityModel
             var x = data.narrow(0, s, len).to(Dtype, Device) - _centerWorking;
             var w = _density.Evaluate(GaussianMath.Augment(Covariance, x));
             var target = result.narrow(0, s, len);
+            // Rows whose log-density overflows for every component would get NaN posteriors (or label 0).
+            if (output != Output.LogLikelihood && !w.amax(new long[] { 1 }).isfinite().all().item<bool>())
+                throw new ClusteringNumericsException($"the log-densities of some rows overflow {Dtype} for every component (rows far outside the fitted components, or a damaged model); scale the data like the training data, or fit with Precision = Float64.");
             switch (output)
             {
                 case Output.Labels: target.copy_(w.argmax(1)); break;
@@ -269,32 +272,20 @@ public sealed class GaussianMixtureModel : IDensityModel
     }
 
     /// <summary>Saves to a file (created or overwritten).</summary>
-    public void Save(string path)
-    {
-        using var f = File.Create(path);
-        Save(f);
-    }
+    public void Save(string path) => ModelFile.WriteFile(path, Save);
 
     /// <summary>Loads a model saved by <see cref="Save(Stream)"/>; a corrupt or foreign file raises <see cref="ModelFormatException"/>.</summary>
     /// <param name="source">Readable stream (left open).</param>
     /// <param name="device">Device for the model: "cpu", "cuda", "cuda:N" or "auto".</param>
-    public static GaussianMixtureModel Load(Stream source, string device = "cpu")
-    {
-        using var r = ModelReader.Open(source, ModelType, FormatVersion);
-        return Load(r, device);
-    }
+    public static GaussianMixtureModel Load(Stream source, string device = "cpu") =>
+        ModelFile.Read(source, ModelType, FormatVersion, reader => Load(reader, device));
 
     /// <summary>Loads a model from a file.</summary>
-    public static GaussianMixtureModel Load(string path, string device = "cpu")
-    {
-        using var f = File.OpenRead(path);
-        return Load(f, device);
-    }
+    public static GaussianMixtureModel Load(string path, string device = "cpu") => ModelFile.ReadFile(path, stream => Load(stream, device));
 
     internal static GaussianMixtureModel Load(ModelReader r, string device)
     {
-        if (r.ModelType != ModelType) throw new ModelFormatException($"the file holds a {r.ModelType} model, not a {ModelType}.");
-        if (r.FormatVersion > FormatVersion) throw new ModelFormatException($"{ModelType} format version {r.FormatVersion} is not supported (supports 1..{FormatVersion}).");
+        r.Require(ModelType, FormatVersion);
         var dev = DeviceResolver.Resolve(device);
         var options = r.Get<GaussianMixtureOptions>("options");
         int d = r.Get<int>("features"), k = r.Get<int>("components");

@@ -132,32 +132,20 @@ public sealed class KMeansModel : IClusteringModel
     }
 
     /// <summary>Saves to a file (created or overwritten).</summary>
-    public void Save(string path)
-    {
-        using var f = File.Create(path);
-        Save(f);
-    }
+    public void Save(string path) => ModelFile.WriteFile(path, Save);
 
     /// <summary>Loads a model saved by <see cref="Save(Stream)"/>; a corrupt or foreign file raises <see cref="ModelFormatException"/>.</summary>
     /// <param name="source">Readable stream (left open).</param>
     /// <param name="device">Device for the model: "cpu", "cuda", "cuda:N" or "auto".</param>
-    public static KMeansModel Load(Stream source, string device = "cpu")
-    {
-        using var r = ModelReader.Open(source, ModelType, FormatVersion);
-        return Load(r, device);
-    }
+    public static KMeansModel Load(Stream source, string device = "cpu") =>
+        ModelFile.Read(source, ModelType, FormatVersion, reader => Load(reader, device));
 
     /// <summary>Loads a model from a file.</summary>
-    public static KMeansModel Load(string path, string device = "cpu")
-    {
-        using var f = File.OpenRead(path);
-        return Load(f, device);
-    }
+    public static KMeansModel Load(string path, string device = "cpu") => ModelFile.ReadFile(path, stream => Load(stream, device));
 
     internal static KMeansModel Load(ModelReader r, string device)
     {
-        if (r.ModelType != ModelType) throw new ModelFormatException($"the file holds a {r.ModelType} model, not a {ModelType}.");
-        if (r.FormatVersion > FormatVersion) throw new ModelFormatException($"{ModelType} format version {r.FormatVersion} is not supported (supports 1..{FormatVersion}).");
+        r.Require(ModelType, FormatVersion);
         var dev = DeviceResolver.Resolve(device);
         var options = r.Get<KMeansOptions>("options");
         int d = r.Get<int>("features"), k = r.Get<int>("clusters");

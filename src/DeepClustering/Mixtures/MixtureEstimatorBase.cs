@@ -443,7 +443,8 @@ public abstract class MixtureEstimatorBase<TOptions, TParameters, TModel> : IClu
             for (int p = 1; p < workers; p++) partials[p]?.Dispose();
             reference?.Dispose();
         }
-        sizes = sizeTensor?.cpu().data<long>().ToArray();
+        if (sizeTensor is null) sizes = null;
+        else using (var cpuSizes = sizeTensor.cpu()) sizes = cpuSizes.data<long>().ToArray();
         if (sizes is not null && hostKernel)
             foreach (var part in hostSizes)
                 for (int j = 0; j < k; j++) sizes[j] += part[j];

@@ -81,13 +81,13 @@ public sealed class MixtureStatistics : IDisposable
     public Tensor SumLogProbNormTensor => _logNorm;
 
     /// <summary>Σ_i log p(x_i) as a number.</summary>
-    public double SumLogProbNorm => _logNorm.cpu().item<double>();
+    public double SumLogProbNorm => _logNorm.item<double>(); // item() reads any device; cpu() would leave a handle to the finalizer
 
     /// <summary>Mean log p(x_i) over the rows: the lower bound of maximum-likelihood EM.</summary>
     public double MeanLogProbNorm => Rows == 0 ? double.NaN : SumLogProbNorm / Rows;
 
     /// <summary>Σ_ik r_ik log r_ik, when the estimator asked for it (zero otherwise).</summary>
-    public double SumResponsibilityLogResponsibility => _entropy.cpu().item<double>();
+    public double SumResponsibilityLogResponsibility => _entropy.item<double>();
 
     /// <summary>Adds a chunk with its responsibilities (n x K, in the chunk's dtype).</summary>
     /// <param name="chunk">Centred, augmented rows.</param>

@@ -131,33 +131,21 @@ public sealed class SoftKMeansModel : IClusteringModel
     }
 
     /// <summary>Saves to a file (created or overwritten).</summary>
-    public void Save(string path)
-    {
-        using var f = File.Create(path);
-        Save(f);
-    }
+    public void Save(string path) => ModelFile.WriteFile(path, Save);
 
     /// <summary>Loads a model saved by <see cref="Save(Stream)"/>; a corrupt or foreign file raises <see cref="ModelFormatException"/>.</summary>
     /// <param name="source">Readable stream (left open).</param>
     /// <param name="device">Device for the model: "cpu", "cuda", "cuda:N" or "auto".</param>
-    public static SoftKMeansModel Load(Stream source, string device = "cpu")
-    {
-        using var r = ModelReader.Open(source, ModelType, FormatVersion);
-        return Load(r, device);
-    }
+    public static SoftKMeansModel Load(Stream source, string device = "cpu") =>
+        ModelFile.Read(source, ModelType, FormatVersion, reader => Load(reader, device));
 
     /// <summary>Loads a model from a file.</summary>
-    public static SoftKMeansModel Load(string path, string device = "cpu")
-    {
-        using var f = File.OpenRead(path);
-        return Load(f, device);
-    }
+    public static SoftKMeansModel Load(string path, string device = "cpu") => ModelFile.ReadFile(path, stream => Load(stream, device));
 
     /// <summary>Loads from an opened model file (for <see cref="ModelFile"/>'s registry).</summary>
     internal static SoftKMeansModel Load(ModelReader r, string device)
     {
-        if (r.ModelType != ModelType) throw new ModelFormatException($"the file holds a {r.ModelType} model, not a {ModelType}.");
-        if (r.FormatVersion > FormatVersion) throw new ModelFormatException($"{ModelType} format version {r.FormatVersion} is not supported (supports 1..{FormatVersion}).");
+        r.Require(ModelType, FormatVersion);
         var dev = DeviceResolver.Resolve(device);
         var options = r.Get<SoftKMeansOptions>("options");
         int d = r.Get<int>("features"), k = r.Get<int>("clusters");
@@ -207,7 +195,11 @@ public sealed class SoftKMeansModel : IClusteringModel
         for (long s = 0; s < n; s += ChunkRows)
         {
             var x = data.narrow(0, s, Math.Min(ChunkRows, n - s)).to(Dtype, Device) - _center;
-            parts.Add(map(SoftKMeansMath.SquaredDistances(x, _centres)));
+            var distances = SoftKMeansMath.SquaredDistances(x, _centres);
+            // A row whose distance to every centre overflows would get NaN probabilities (or label 0).
+            if (!distances.amin(new long[] { 1 }).isfinite().all().item<bool>())
+                throw new ClusteringNumericsException($"the squared distances of some rows to every centre overflow {Dtype} (rows far outside the fitted clusters, or a damaged model); scale the data like the training data, or fit with Precision = Float64.");
+            parts.Add(map(distances));
         }
         if (parts.Count == 0) return map(empty(0, Clusters, dtype: Dtype, device: Device)).MoveToOuterDisposeScope();
         return (parts.Count == 1 ? parts[0] : cat(parts, 0)).MoveToOuterDisposeScope();

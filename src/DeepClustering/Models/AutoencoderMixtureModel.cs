@@ -40,11 +40,7 @@ public sealed class AutoencoderMixtureModel : DeepClusteringModelBase
         LoadModel<AutoencoderMixtureModel, AutoencoderMixtureOptions>(source, TypeName, Version, device, Create);
 
     /// <summary>Loads a model file.</summary>
-    public static AutoencoderMixtureModel Load(string path, string device = "cpu")
-    {
-        using var stream = File.OpenRead(path);
-        return Load(stream, device);
-    }
+    public static AutoencoderMixtureModel Load(string path, string device = "cpu") => ModelFile.ReadFile(path, stream => Load(stream, device));
 
     internal static AutoencoderMixtureModel Load(ModelReader reader, string device) =>
         LoadModel<AutoencoderMixtureModel, AutoencoderMixtureOptions>(reader, TypeName, Version, device, Create);

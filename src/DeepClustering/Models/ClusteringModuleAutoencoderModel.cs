@@ -63,11 +63,7 @@ public sealed class ClusteringModuleAutoencoderModel : DeepClusteringModelBase
         LoadModel<ClusteringModuleAutoencoderModel, ClusteringModuleAutoencoderOptions>(source, ModelTypeName, Version, device, Create);
 
     /// <summary>Loads a model file.</summary>
-    public static ClusteringModuleAutoencoderModel Load(string path, string device = "cpu")
-    {
-        using var stream = File.OpenRead(path);
-        return Load(stream, device);
-    }
+    public static ClusteringModuleAutoencoderModel Load(string path, string device = "cpu") => ModelFile.ReadFile(path, stream => Load(stream, device));
 
     /// <summary>Loads from an opened model file (used by <see cref="ModelFile"/>).</summary>
     internal static ClusteringModuleAutoencoderModel Load(ModelReader reader, string device) =>

@@ -105,33 +105,21 @@ public sealed class ClusteringModuleModel : IEmbeddingModel
     }
 
     /// <summary>Saves to a file (created or overwritten).</summary>
-    public void Save(string path)
-    {
-        using var stream = File.Create(path);
-        Save(stream);
-    }
+    public void Save(string path) => ModelFile.WriteFile(path, Save);
 
     /// <summary>Loads a model saved by <see cref="Save(Stream)"/> onto <paramref name="device"/>.</summary>
     /// <exception cref="ModelFormatException">Not a clustering-module file, an unsupported version, or damaged.</exception>
-    public static ClusteringModuleModel Load(Stream source, string device = "cpu")
-    {
-        using var reader = ModelReader.Open(source, ModelType, FormatVersion);
-        return Load(reader, device);
-    }
+    public static ClusteringModuleModel Load(Stream source, string device = "cpu") =>
+        ModelFile.Read(source, ModelType, FormatVersion, reader => Load(reader, device));
 
     /// <summary>Loads a model file.</summary>
-    public static ClusteringModuleModel Load(string path, string device = "cpu")
-    {
-        using var stream = File.OpenRead(path);
-        return Load(stream, device);
-    }
+    public static ClusteringModuleModel Load(string path, string device = "cpu") => ModelFile.ReadFile(path, stream => Load(stream, device));
 
     /// <summary>Loads from an opened model file (used by <see cref="ModelFile"/>).</summary>
     internal static ClusteringModuleModel Load(ModelReader reader, string device)
     {
         var target = DeviceResolver.Resolve(device);
-        if (reader.ModelType != ModelType) throw new ModelFormatException($"the file holds a {reader.ModelType} model, not a {ModelType}.");
-        if (reader.FormatVersion > FormatVersion) throw new ModelFormatException($"{ModelType} format version {reader.FormatVersion} is not supported (supports 1..{FormatVersion}); upgrade DeepClustering.");
+        reader.Require(ModelType, FormatVersion);
         var options = reader.Get<ClusteringModuleOptions>("options");
         int clusters = reader.Get<int>("clusters"), features = reader.Get<int>("features");
         if (clusters < 1 || clusters > 100_000 || features < 1 || features > 1 << 24 || clusters != options.Clusters)

@@ -85,7 +85,7 @@ public abstract class DeepClusteringModelBase : IEmbeddingModel
     public int[] Predict(Dataset data)
     {
         using var x = Prepare(data);
-        using var labels = AutoencoderTraining.MapChunks(x, b => head.Probabilities(b, head.Codes(network, b)).argmax(1), Chunk);
+        using var labels = AutoencoderTraining.MapChunks(x, b => FiniteProbabilities(b).argmax(1), Chunk);
         return DeepTensors.ToIntArray(labels);
     }
 
@@ -93,8 +93,21 @@ public abstract class DeepClusteringModelBase : IEmbeddingModel
     public float[,] PredictProbabilities(Dataset data)
     {
         using var x = Prepare(data);
-        using var p = AutoencoderTraining.MapChunks(x, b => head.Probabilities(b, head.Codes(network, b)), Chunk);
+        using var p = AutoencoderTraining.MapChunks(x, FiniteProbabilities, Chunk);
         return DeepTensors.ToArray2D(p);
+    }
+
+    /// <summary>
+    /// The head's probabilities of a batch; rows far outside the training data (or a damaged model file) can
+    /// overflow the codes or the probabilities, which must surface as an exception, never as NaN or label 0.
+    /// </summary>
+    private Tensor FiniteProbabilities(Tensor batch)
+    {
+        var codes = head.Codes(network, batch);
+        var p = isfinite(codes).all().item<bool>() ? head.Probabilities(batch, codes) : null;
+        if (p is null || !isfinite(p).all().item<bool>())
+            throw new ClusteringNumericsException($"the {ModelType} model's {(p is null ? "codes" : "probabilities")} of some rows are not finite (rows far outside the training data, or a damaged model file); scale the data like the training data.");
+        return p;
     }
 
     /// <inheritdoc />
@@ -139,11 +152,7 @@ public abstract class DeepClusteringModelBase : IEmbeddingModel
     }
 
     /// <summary>Saves to a file (created or overwritten).</summary>
-    public void Save(string path)
-    {
-        using var stream = File.Create(path);
-        Save(stream);
-    }
+    public void Save(string path) => ModelFile.WriteFile(path, Save);
 
     /// <summary>
     /// Loads a model file: checks the type and version, restores network, scaler, options and summary onto
@@ -172,9 +181,7 @@ public abstract class DeepClusteringModelBase : IEmbeddingModel
     {
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(create);
-        if (reader.ModelType != modelType) throw new ModelFormatException($"the file holds a {reader.ModelType} model, not a {modelType}.");
-        if (reader.FormatVersion < 1 || reader.FormatVersion > maxVersion)
-            throw new ModelFormatException($"{modelType} format version {reader.FormatVersion} is not supported (supports 1..{maxVersion}); upgrade DeepClustering.");
+        reader.Require(modelType, maxVersion);
         var target = DeviceResolver.Resolve(device);
         var options = reader.Get<TOptions>("options");
         var summary = FitSummaryRecord.Read(reader);

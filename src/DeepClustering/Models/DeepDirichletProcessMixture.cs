@@ -165,7 +165,7 @@ public sealed class DeepDirichletProcessMixture
             mixture = new DirichletProcessGaussianMixture(mixtureOptions with
             {
                 Components = options.Clusters, MaxIterations = options.InitialMixtureIterations, Init = options.MixtureInit,
-            }).FitTensor(codes, progress: null, cancellationToken: ct);
+            }).FitTensor(codes, context.ProgressAs(Core.TrainingPhase.Initialization), ct); // reported, hence cancellable from a progress handler
             state.Slots = Enumerable.Range(0, options.Clusters).ToArray();
         }
         else

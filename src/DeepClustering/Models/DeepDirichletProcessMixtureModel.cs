@@ -1,3 +1,4 @@
+using DeepClustering.Persistence;
 using DeepClustering.Mixtures;
 using DeepClustering.Training;
 
@@ -80,11 +81,7 @@ public sealed class DeepDirichletProcessMixtureModel : DeepClusteringModelBase
         LoadModel<DeepDirichletProcessMixtureModel, DeepDirichletProcessMixtureOptions>(source, ModelTypeName, Version, device, Create);
 
     /// <summary>Loads a model file.</summary>
-    public static DeepDirichletProcessMixtureModel Load(string path, string device = "cpu")
-    {
-        using var stream = File.OpenRead(path);
-        return Load(stream, device);
-    }
+    public static DeepDirichletProcessMixtureModel Load(string path, string device = "cpu") => ModelFile.ReadFile(path, stream => Load(stream, device));
 
     /// <summary>Loads from an opened model file (used by <see cref="Persistence.ModelFile"/>).</summary>
     internal static DeepDirichletProcessMixtureModel Load(Persistence.ModelReader reader, string device) =>

@@ -73,11 +73,7 @@ public sealed class MixtureOfAutoencodersModel : DeepClusteringModelBase
         LoadModel<MixtureOfAutoencodersModel, MixtureOfAutoencodersOptions>(reader, TypeName, Version, device, Create);
 
     /// <summary>Loads a model file.</summary>
-    public static MixtureOfAutoencodersModel Load(string path, string device = "cpu")
-    {
-        using var stream = File.OpenRead(path);
-        return Load(stream, device);
-    }
+    public static MixtureOfAutoencodersModel Load(string path, string device = "cpu") => ModelFile.ReadFile(path, stream => Load(stream, device));
 
     private static MixtureOfAutoencodersModel Create(DeepModelParts parts, ModelReader reader)
     {

@@ -82,11 +82,7 @@ public sealed class NeuralMixtureEmModel : DeepClusteringModelBase
         LoadModel<NeuralMixtureEmModel, NeuralMixtureEmOptions>(source, ModelTypeName, Version, device, Create);
 
     /// <summary>Loads a model file.</summary>
-    public static NeuralMixtureEmModel Load(string path, string device = "cpu")
-    {
-        using var stream = File.OpenRead(path);
-        return Load(stream, device);
-    }
+    public static NeuralMixtureEmModel Load(string path, string device = "cpu") => ModelFile.ReadFile(path, stream => Load(stream, device));
 
     internal static NeuralMixtureEmModel Load(ModelReader reader, string device) =>
         LoadModel<NeuralMixtureEmModel, NeuralMixtureEmOptions>(reader, ModelTypeName, Version, device, Create);

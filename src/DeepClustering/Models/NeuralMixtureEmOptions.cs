@@ -7,7 +7,8 @@ namespace DeepClustering.Models;
 /// Settings of <see cref="NeuralMixtureEm"/>. The network options of <see cref="DeepClusteringOptions"/> describe the
 /// backbone (its encoder is used; the decoder is only trained when the model is pretrained as an autoencoder).
 /// Defaults that differ from the other deep models: no autoencoder pretraining (<see cref="DeepClusteringOptions.PretrainEpochs"/>
-/// = 0, the network learns from scratch), a 32-wide code, Adam at 1e-3.
+/// = 0, the network learns from scratch), a 32-wide code, Adam at 1e-3, 60 epochs (on MNIST-test, seed 0, ACC rose from
+/// 0.934 after 30 epochs to 0.960 after 60; see the README results).
 /// </summary>
 public sealed record NeuralMixtureEmOptions : DeepClusteringOptions
 {
@@ -17,7 +18,7 @@ public sealed record NeuralMixtureEmOptions : DeepClusteringOptions
         PretrainEpochs = 0;
         LatentSize = 32;
         LearningRate = 1e-3;
-        Epochs = 30;
+        Epochs = 60;
     }
 
     /// <summary>How the last layer's neurons are given equal mass, which makes them cluster densities.</summary>

@@ -54,11 +54,7 @@ public sealed class SoftRegularizedKMeansModel : DeepClusteringModelBase
         LoadModel<SoftRegularizedKMeansModel, SoftRegularizedKMeansOptions>(source, TypeName, Version, device, Create);
 
     /// <summary>Loads a model file.</summary>
-    public static SoftRegularizedKMeansModel Load(string path, string device = "cpu")
-    {
-        using var stream = File.OpenRead(path);
-        return Load(stream, device);
-    }
+    public static SoftRegularizedKMeansModel Load(string path, string device = "cpu") => ModelFile.ReadFile(path, stream => Load(stream, device));
 
     /// <summary>Loads from an opened model file (for <see cref="ModelFile"/>'s registry).</summary>
     internal static SoftRegularizedKMeansModel Load(ModelReader reader, string device) =>

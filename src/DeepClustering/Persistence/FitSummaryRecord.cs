@@ -20,7 +20,8 @@ internal sealed record FitSummaryRecord(bool Converged, int Iterations, double F
     public static FitSummary Read(ModelReader reader)
     {
         var r = reader.Get<FitSummaryRecord>(Key);
-        if (r.ObjectiveHistory is null || r.Warnings is null || !double.IsFinite(r.ElapsedSeconds) || r.ElapsedSeconds < 0)
+        if (r.ObjectiveHistory is null || r.Warnings is null || !double.IsFinite(r.ElapsedSeconds) || r.ElapsedSeconds < 0
+            || r.ElapsedSeconds >= TimeSpan.MaxValue.TotalSeconds)
             throw new ModelFormatException("model file has an invalid 'summary'.");
         return new FitSummary(r.Converged, r.Iterations, r.FinalObjective, r.ObjectiveHistory, r.BestRestart,
             TimeSpan.FromSeconds(r.ElapsedSeconds), r.Warnings);

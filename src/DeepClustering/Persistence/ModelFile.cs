@@ -65,11 +65,7 @@ public static class ModelFile
     }
 
     /// <summary>Loads a model of any registered type from a file.</summary>
-    public static IClusteringModel Load(string path, string device = "cpu")
-    {
-        using var f = File.OpenRead(path);
-        return Load(f, device);
-    }
+    public static IClusteringModel Load(string path, string device = "cpu") => ModelFile.ReadFile(path, stream => Load(stream, device));
 
     /// <summary>Loads a model and checks that it is a <typeparamref name="TModel"/>.</summary>
     public static TModel Load<TModel>(string path, string device = "cpu") where TModel : class, IClusteringModel
@@ -79,5 +75,28 @@ public static class ModelFile
         var actual = model.GetType().Name;
         model.Dispose();
         throw new ModelFormatException($"{path} holds a {actual}, not a {typeof(TModel).Name}.");
+    }
+
+    // The file and stream plumbing every model type's Save/Load overloads share.
+
+    /// <summary>Writes a model to <paramref name="path"/> (created or overwritten) through its stream overload.</summary>
+    internal static void WriteFile(string path, Action<Stream> save)
+    {
+        using var stream = File.Create(path);
+        save(stream);
+    }
+
+    /// <summary>Reads a model from <paramref name="path"/> through its stream overload.</summary>
+    internal static T ReadFile<T>(string path, Func<Stream, T> load)
+    {
+        using var stream = File.OpenRead(path);
+        return load(stream);
+    }
+
+    /// <summary>Opens a model file of one type (checking type and version) and hands it to the type's loader.</summary>
+    internal static T Read<T>(Stream source, string modelType, int maxVersion, Func<ModelReader, T> load)
+    {
+        using var reader = ModelReader.Open(source, modelType, maxVersion);
+        return load(reader);
     }
 }

@@ -13,7 +13,11 @@ namespace DeepClustering.Persistence;
 public sealed class ModelReader : IDisposable
 {
     private const long MaxTensorBytes = 1L << 31;
+    // Deflate cannot expand data by more than about 1032:1; a tensor claiming more than that from its compressed
+    // bytes (or from the whole file) has a lying header, and must be rejected before its buffer is allocated.
+    private const long MaxDeflateRatio = 1032;
     private readonly ZipArchive _zip;
+    private long _fileLength = long.MaxValue;
     private readonly JsonObject _manifest;
     private readonly Dictionary<string, (ScalarType Dtype, long[] Shape)> _tensors = new();
 
@@ -26,6 +30,19 @@ public sealed class ModelReader : IDisposable
     private ModelReader(ZipArchive zip, JsonObject manifest, string modelType, int version)
     {
         _zip = zip; _manifest = manifest; ModelType = modelType; FormatVersion = version;
+    }
+
+    /// <summary>
+    /// Checks that the file holds a <paramref name="modelType"/> model in a format version this library reads. Type
+    /// loaders call it because <see cref="ModelFile.Load(Stream, string)"/> opens files of any type.
+    /// </summary>
+    /// <exception cref="ModelFormatException">Another model type or an unsupported version.</exception>
+    public void Require(string modelType, int maxVersion)
+    {
+        if (ModelType != modelType)
+            throw new ModelFormatException($"the file holds a {ModelType} model, not a {modelType}; load it with {ModelType}Model.Load or ModelFile.Load.");
+        if (FormatVersion < 1 || FormatVersion > maxVersion)
+            throw new ModelFormatException($"{modelType} format version {FormatVersion} is not supported by this library (supports 1..{maxVersion}); upgrade DeepClustering.");
     }
 
     /// <summary>Opens a model file and checks its header.</summary>
@@ -61,7 +78,7 @@ public sealed class ModelReader : IDisposable
                 throw new ModelFormatException($"the file holds a {type} model, not a {expectedType}; load it with {type}Model.Load.");
             if (version < 1 || version > maxVersion)
                 throw new ModelFormatException($"{type} format version {version} is not supported by this library (supports 1..{maxVersion}); upgrade DeepClustering.");
-            var reader = new ModelReader(zip, manifest, type, version);
+            var reader = new ModelReader(zip, manifest, type, version) { _fileLength = source.Length };
             if (manifest["tensors"] is JsonArray tensors)
                 foreach (var t in tensors)
                 {
@@ -108,7 +125,12 @@ public sealed class ModelReader : IDisposable
         if (expectedShape is not null && !expectedShape.SequenceEqual(meta.Shape))
             throw new ModelFormatException($"tensor '{name}' has shape [{string.Join(",", meta.Shape)}], expected [{string.Join(",", expectedShape)}].");
         long count = 1;
-        foreach (var s in meta.Shape) { count = checked(count * s); if (count > MaxTensorBytes) throw new ModelFormatException($"tensor '{name}' declares an implausible size."); }
+        foreach (var s in meta.Shape)
+        {
+            // Division, not a checked product: a dimension near long.MaxValue must not overflow (OverflowException).
+            if (s != 0 && count > MaxTensorBytes / s) throw new ModelFormatException($"tensor '{name}' declares an implausible size.");
+            count *= s;
+        }
         int width = meta.Dtype switch
         {
             ScalarType.Float32 or ScalarType.Int32 => 4,
@@ -117,8 +139,11 @@ public sealed class ModelReader : IDisposable
             _ => throw new ModelFormatException($"tensor '{name}' has unsupported dtype {meta.Dtype}."),
         };
         long bytes = count * width;
+        if (bytes > MaxTensorBytes) throw new ModelFormatException($"tensor '{name}' declares an implausible size.");
         var entry = _zip.GetEntry(ModelWriter.TensorPrefix + name) ?? throw new ModelFormatException($"model file is missing the data of tensor '{name}'.");
         if (entry.Length != bytes) throw new ModelFormatException($"tensor '{name}' holds {entry.Length} bytes but its shape needs {bytes}.");
+        if (bytes > Math.Min(entry.CompressedLength, _fileLength) * MaxDeflateRatio + 64)
+            throw new ModelFormatException($"tensor '{name}' claims {bytes:N0} bytes, more than its {entry.CompressedLength:N0} compressed bytes can hold; the file is corrupt.");
         var buffer = new byte[bytes];
         try
         {
@@ -129,6 +154,10 @@ public sealed class ModelReader : IDisposable
         {
             throw new ModelFormatException($"the data of tensor '{name}' are corrupt: {e.Message}", e);
         }
+        // A damaged file must not load into a model that predicts NaN: parameters are finite by construction.
+        if (meta.Dtype == ScalarType.Float32 && !AllFinite(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(buffer))
+            || meta.Dtype == ScalarType.Float64 && !AllFinite(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(buffer)))
+            throw new ModelFormatException($"tensor '{name}' holds non-finite values (NaN or infinity); the file is corrupt.");
         Tensor t = meta.Dtype switch
         {
             ScalarType.Float32 => tensor(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(buffer).ToArray(), meta.Shape),
@@ -142,6 +171,20 @@ public sealed class ModelReader : IDisposable
         using (t) return t.to(device);
     }
 
+    /// <summary>
+    /// An upper bound of the bytes the tensors named <paramref name="prefix"/>* can hold: each entry's size, capped
+    /// by what its compressed bytes can expand to. Lets a loader check an architecture read from the manifest
+    /// before it builds (allocates) the network.
+    /// </summary>
+    internal long StoredTensorBytes(string prefix)
+    {
+        long total = 0;
+        foreach (var entry in _zip.Entries)
+            if (entry.FullName.StartsWith(ModelWriter.TensorPrefix + prefix, StringComparison.Ordinal))
+                total += Math.Min(entry.Length, Math.Min(entry.CompressedLength, _fileLength) * MaxDeflateRatio + 64);
+        return total;
+    }
+
     /// <summary>Copies stored parameters and buffers into <paramref name="module"/> (shapes must match).</summary>
     public void LoadModule(string prefix, nn.Module module)
     {
@@ -152,6 +195,18 @@ public sealed class ModelReader : IDisposable
             if (value.dtype != target.dtype) throw new ModelFormatException($"tensor '{prefix}/{key}' is {value.dtype}, expected {target.dtype}.");
             target.copy_(value);
         }
+    }
+
+    private static bool AllFinite(ReadOnlySpan<float> values)
+    {
+        foreach (var v in values) if (!float.IsFinite(v)) return false;
+        return true;
+    }
+
+    private static bool AllFinite(ReadOnlySpan<double> values)
+    {
+        foreach (var v in values) if (!double.IsFinite(v)) return false;
+        return true;
     }
 
     /// <summary>Closes the archive.</summary>

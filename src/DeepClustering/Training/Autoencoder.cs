@@ -77,11 +77,7 @@ public sealed class Autoencoder : IDisposable
     }
 
     /// <summary>Saves to a file (created or overwritten).</summary>
-    public void Save(string path)
-    {
-        using var stream = File.Create(path);
-        Save(stream);
-    }
+    public void Save(string path) => ModelFile.WriteFile(path, Save);
 
     /// <summary>Loads an autoencoder saved by <see cref="Save(Stream)"/> onto <paramref name="device"/>.</summary>
     /// <exception cref="ModelFormatException">The stream is not an autoencoder file or is damaged.</exception>
@@ -96,11 +92,7 @@ public sealed class Autoencoder : IDisposable
     }
 
     /// <summary>Loads an autoencoder file.</summary>
-    public static Autoencoder Load(string path, string device = "cpu")
-    {
-        using var stream = File.OpenRead(path);
-        return Load(stream, device);
-    }
+    public static Autoencoder Load(string path, string device = "cpu") => ModelFile.ReadFile(path, stream => Load(stream, device));
 
     /// <summary>A copy of the network on <paramref name="target"/> for fine-tuning.</summary>
     internal AutoencoderNetwork CloneNetwork(Device target)

@@ -177,7 +177,7 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
             if (pretrained is null && options.PretrainEpochs > 0)
                 pretrainHistory = AutoencoderTraining.Train(network, x, options.ToPretrainSettings(), random, device, progress, Logger, cancellationToken);
 
-            var context = new DeepTrainingContext(options, device, random, network, x, epochs, Logger, warnings, cancellationToken) { Image = data.Image };
+            var context = new DeepTrainingContext(options, device, random, network, x, epochs, Logger, warnings, cancellationToken) { Image = data.Image, Progress = progress };
 
             // 2. Head and initial clustering.
             head = CreateHead(context) ?? throw new InvalidOperationException($"{GetType().Name}.CreateHead returned null.");

@@ -22,6 +22,18 @@ public sealed class DeepTrainingContext
         TotalEpochs = totalEpochs; Logger = logger; this.warnings = warnings; CancellationToken = cancellationToken;
     }
 
+    /// <summary>The fit's progress sink (null when the caller passed none).</summary>
+    internal IProgress<TrainingProgress>? Progress { get; init; }
+
+    /// <summary>The fit's progress sink with every report relabelled as <paramref name="phase"/> (null when there is none).</summary>
+    internal IProgress<TrainingProgress>? ProgressAs(TrainingPhase phase) =>
+        Progress is { } sink ? new PhaseProgress(sink, phase) : null;
+
+    private sealed class PhaseProgress(IProgress<TrainingProgress> sink, TrainingPhase phase) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => sink.Report(value with { Phase = phase });
+    }
+
     /// <summary>The options of the fit (cast to the model's own options record where needed).</summary>
     public DeepClusteringOptions Options { get; }
 

@@ -31,6 +31,16 @@ internal static class NetworkPersistence
         try { scaler = Scaler.FromState(state.Kind, state.Offset ?? Array.Empty<double>(), state.Scale ?? Array.Empty<double>()); }
         catch (ArgumentException e) { throw new ModelFormatException("the stored input scaler is damaged: " + e.Message, e); }
         if (scaler.Features != architecture.InputSize) throw new ModelFormatException("the stored input scaler does not match the network's input size.");
+        // The network is built (allocated) before its weights are read: an architecture edited to huge widths would
+        // allocate gigabytes first. Its float32 weight matrices hold at least the products of consecutive widths,
+        // so they must fit in what the file's network tensors can hold.
+        var widths = new List<long>();
+        if (architecture.Kind == NetworkKind.Mlp) widths.Add(architecture.InputSize);
+        widths.AddRange(architecture.HiddenSizes.Select(h => (long)h));
+        widths.Add(architecture.LatentSize);
+        long minimumBytes = 4 * Enumerable.Range(0, widths.Count - 1).Sum(i => widths[i] * widths[i + 1]);
+        if (minimumBytes > reader.StoredTensorBytes("network/"))
+            throw new ModelFormatException($"the stored network architecture ({architecture}) needs more weights than the file holds; the file is damaged.");
         var network = architecture.Create(generator: null);
         try
         {

@@ -18,7 +18,10 @@ public sealed class ModelCatalogTests
         Assert.True(code == 0, stderr);
         using var doc = JsonDocument.Parse(stdout.Trim());
         Assert.Equal(model, doc.RootElement.GetProperty("model").GetString());
-        Assert.InRange(doc.RootElement.GetProperty("acc").GetDouble(), 1.0 / 3, 1.0);
+        // Models that learn K may use more clusters than classes, which ACC counts as errors; purity does not.
+        bool learnsK = model.StartsWith("dpgmm", StringComparison.Ordinal);
+        Assert.InRange(doc.RootElement.GetProperty("acc").GetDouble(), learnsK ? 0.0 : 1.0 / 3, 1.0);
+        Assert.InRange(doc.RootElement.GetProperty("purity").GetDouble(), learnsK ? 0.6 : 1.0 / 3, 1.0);
         Assert.InRange(doc.RootElement.GetProperty("effective_k").GetInt32(), 1, doc.RootElement.GetProperty("k").GetInt32());
     }
 }

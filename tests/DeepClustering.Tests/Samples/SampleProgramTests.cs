@@ -22,4 +22,33 @@ public sealed class SampleProgramTests
         Assert.Equal(0, SaveLoadPredict.Run(output));
         Assert.Contains("predictions identical: True", output.ToString());
     }
+
+    [Fact]
+    public void ChoosingKComparesTheBicSweepWithTheDirichletProcess()
+    {
+        var output = new StringWriter();
+        Assert.Equal(0, ChoosingK.ChoosingKSample.Run(output, ["iris"]));
+        var text = output.ToString();
+        Assert.Contains("lowest BIC at K =", text);
+        Assert.Matches(@"Summary: BIC chose K = \d+; the DP mixture found K = \d+; truth K = 3\.", text);
+    }
+
+    [Fact]
+    public void ChoosingKDeepModeLearnsKWithTheDeepMixture()
+    {
+        var output = new StringWriter();
+        Assert.Equal(0, ChoosingK.ChoosingKSample.Run(output, ["deep", "iris", "0"]));
+        Assert.Matches(@"effective K \d+ \(history [\d,]+\), ACC", output.ToString());
+    }
+
+    [Fact]
+    public void CompareDeepModelsFitsEveryModelOnOneAutoencoder()
+    {
+        var output = new StringWriter();
+        Assert.Equal(0, CompareDeepModels.Run(output, ["digits", "--pretrain-epochs", "5", "--epochs", "1", "--rows", "300"]));
+        var text = output.ToString();
+        Assert.Contains("digits: 300 x 64, 10 classes", text);
+        foreach (var model in new[] { "ae-gmm", "clustering-module", "damic", "sr-kmeans", "dpgmm" })
+            Assert.Matches($@"(?m)^{model}.*\s0\.\d{{3}}\s", text);
+    }
 }
