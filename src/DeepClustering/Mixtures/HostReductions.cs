@@ -32,6 +32,36 @@ internal static class HostReductions
     public static long FirstNonFinite(Tensor t) =>
         t.dtype == ScalarType.Float32 ? FirstNonFinite(LloydKernel.Span<float>(t)) : FirstNonFinite(LloydKernel.Span<double>(t));
 
+    /// <summary>Squared norm of every row of a rows x <paramref name="columns"/> tensor (see <see cref="Supports"/>), same dtype.</summary>
+    public static Tensor RowSquaredNorms(Tensor t, int columns)
+    {
+        long rows = t.shape[0];
+        var result = empty(rows, dtype: t.dtype);
+        if (t.dtype == ScalarType.Float32) RowSquaredNorms(LloydKernel.Span<float>(t), columns, LloydKernel.Span<float>(result));
+        else RowSquaredNorms(LloydKernel.Span<double>(t), columns, LloydKernel.Span<double>(result));
+        return result;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowSquaredNorms<T>(ReadOnlySpan<T> values, int columns, Span<T> norms) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int w = Vector256<T>.Count;
+        for (int i = 0; i < norms.Length; i++)
+        {
+            var row = values.Slice(i * columns, columns);
+            int c = 0;
+            T total = T.Zero;
+            if (Vector256.IsHardwareAccelerated && columns >= w)
+            {
+                var acc = Vector256<T>.Zero;
+                for (; c + w <= columns; c += w) { var v = Vector256.Create(row.Slice(c)); acc += v * v; }
+                total = Vector256.Sum(acc);
+            }
+            for (; c < columns; c++) total += row[c] * row[c];
+            norms[i] = total;
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ColumnSums<T>(ReadOnlySpan<T> values, double[] sums) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {

@@ -36,6 +36,7 @@ internal static class KMeansEngine
     /// <summary>Squared row norms (N), same dtype as x.</summary>
     public static Tensor RowNorms(Tensor x)
     {
+        if (HostReductions.Supports(x)) return HostReductions.RowSquaredNorms(x, (int)x.shape[1]);
         using var sq = x.mul(x);
         return sq.sum(dim: 1);
     }
