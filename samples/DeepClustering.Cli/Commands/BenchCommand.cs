@@ -75,7 +75,8 @@ internal static class BenchCommand
         var json = new Option<bool>("--json") { Description = "One JSON line." };
         var stream = new Option<bool>("--stream") { Description = "gmm: read the .npy in chunks on every pass (out-of-core fit; peak memory independent of rows)." };
         var tol = new Option<double?>("--tol") { Description = "gmm: convergence tolerance (default 0 = run every iteration)." };
-        var cmd = new Command(name, description) { data, k, iterations, seed, dtype, device, chunk, threads, json };
+        var noWarmup = new Option<bool>("--no-warmup") { Description = "Skip the untimed warm-up fit on the first rows (JIT and thread pools)." };
+        var cmd = new Command(name, description) { data, k, iterations, seed, dtype, device, chunk, threads, json, noWarmup };
         if (withCovariance) { cmd.Add(covariance); cmd.Add(init); cmd.Add(stream); cmd.Add(tol); }
         cmd.SetAction(p => CliErrors.Run(true, () =>
         {
@@ -88,6 +89,7 @@ internal static class BenchCommand
             if (p.GetValue(threads) is { } t) args.AddRange(["--threads", t.ToString(CultureInfo.InvariantCulture)]);
             if (withCovariance && p.GetValue(stream)) args.Add("--stream");
             if (withCovariance && p.GetValue(tol) is { } tl) args.AddRange(["--tol", tl.ToString(CultureInfo.InvariantCulture)]);
+            if (p.GetValue(noWarmup)) args.Add("--no-warmup");
             if (p.GetValue(json)) args.Add("--json");
             return Bench.MixtureBench.Run(args, Console.Out);
         }));

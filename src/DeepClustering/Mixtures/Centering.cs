@@ -13,6 +13,11 @@ internal static class Centering
     public static Tensor ColumnMeans(Tensor data, Device device)
     {
         using var scope = NewDisposeScope();
+        if (HostReductions.Supports(data))
+        {
+            var sums = HostReductions.ColumnSums(data, (int)data.shape[1]);
+            return (tensor(sums) / data.shape[0]).to(device).MoveToOuterDisposeScope();
+        }
         var m = data.sum(dim: 0, type: ScalarType.Float64) / data.shape[0];
         return m.to(device).MoveToOuterDisposeScope();
     }
@@ -23,6 +28,9 @@ internal static class Centering
         using var scope = NewDisposeScope();
         var x = data.to(dtype, device);
         var c = center.to(dtype, device);
-        return (x - c).MoveToOuterDisposeScope();
+        // A converted or moved copy is ours to centre in place (one pass and one allocation fewer); the caller's
+        // tensor itself is never modified.
+        bool copied = data.dtype != dtype || data.device.type != device.type || data.device.index != device.index;
+        return (copied ? x.sub_(c) : x - c).MoveToOuterDisposeScope();
     }
 }

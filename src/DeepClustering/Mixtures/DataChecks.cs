@@ -31,10 +31,19 @@ internal static class DataChecks
     public static void CheckFinite(Tensor data, string paramName = "data")
     {
         using var scope = NewDisposeScope();
-        var bad = isfinite(data).logical_not();
-        if (!bad.any().item<bool>()) return;
-        var first = bad.reshape(-1).nonzero()[0, 0].item<long>();
         long cols = data.shape[^1];
+        long first;
+        if (HostReductions.Supports(data))
+        {
+            first = HostReductions.FirstNonFinite(data);
+            if (first < 0) return;
+        }
+        else
+        {
+            var bad = isfinite(data).logical_not();
+            if (!bad.any().item<bool>()) return;
+            first = bad.reshape(-1).nonzero()[0, 0].item<long>();
+        }
         throw new ArgumentException($"{paramName} contains a non-finite value (NaN or infinity) at row {first / cols}, column {first % cols}; remove or impute non-finite values first.", paramName);
     }
 

@@ -13,6 +13,8 @@ public sealed class GaussianLogDensity : IDisposable
 {
     private readonly Tensor _weights;   // augmented width x K (diag/spherical) or (D+1) x K·D (full/tied)
     private readonly Tensor _constant;  // 1 x K
+    private readonly Tensor _weightsT;  // K x augmented width (diag/spherical) or empty
+    private readonly Tensor _constantT; // K x 1
 
     /// <summary>Covariance type.</summary>
     public CovarianceType Covariance { get; }
@@ -31,6 +33,8 @@ public sealed class GaussianLogDensity : IDisposable
         Covariance = type; Components = k; Features = d; Dtype = dtype;
         _weights = weights.DetachFromDisposeScope();
         _constant = constant.DetachFromDisposeScope();
+        _weightsT = (type is CovarianceType.Diagonal or CovarianceType.Spherical ? weights.t().contiguous() : empty(0, dtype: dtype, device: weights.device)).DetachFromDisposeScope();
+        _constantT = constant.reshape(k, 1).contiguous().DetachFromDisposeScope();
     }
 
     /// <summary>Prepares the kernel.</summary>
@@ -93,7 +97,16 @@ public sealed class GaussianLogDensity : IDisposable
     {
         ArgumentNullException.ThrowIfNull(augmented);
         if (Covariance is CovarianceType.Diagonal or CovarianceType.Spherical)
+        {
+            // Double precision: MKL's dgemm is about twice as fast with the long axis as the output's columns
+            // (K x n), even counting the transposing copy a consumer may make; float32 favours n x K.
+            if (Dtype == ScalarType.Float64 && augmented.dtype == ScalarType.Float64)
+            {
+                using var kn = _constantT.addmm(_weightsT, augmented.t());
+                return kn.t();
+            }
             return _constant.addmm(augmented, _weights);
+        }
         using var scope = NewDisposeScope();
         long n = augmented.shape[0];
         var y = augmented.matmul(_weights).view(n, Components, Features);                        // whitened residuals
@@ -106,5 +119,7 @@ public sealed class GaussianLogDensity : IDisposable
     {
         _weights.Dispose();
         _constant.Dispose();
+        _weightsT.Dispose();
+        _constantT.Dispose();
     }
 }

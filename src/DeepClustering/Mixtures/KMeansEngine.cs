@@ -36,6 +36,7 @@ internal static class KMeansEngine
     /// <summary>Squared row norms (N), same dtype as x.</summary>
     public static Tensor RowNorms(Tensor x)
     {
+        if (HostReductions.Supports(x)) return HostReductions.RowSquaredNorms(x, (int)x.shape[1]);
         using var sq = x.mul(x);
         return sq.sum(dim: 1);
     }
@@ -101,6 +102,8 @@ internal static class KMeansEngine
     /// <summary>Nearest centre and squared distance for every row (labels int64 N, distances N).</summary>
     public static (Tensor Labels, Tensor Distances) Assign(Tensor x, Tensor xx, Tensor centers, int chunkRows, CancellationToken ct)
     {
+        if (LloydKernel.Supports(x))
+            return x.dtype == ScalarType.Float32 ? AssignCpu<float>(x, xx, centers, chunkRows, ct) : AssignCpu<double>(x, xx, centers, chunkRows, ct);
         using var scope = NewDisposeScope();
         long n = x.shape[0];
         var cc = centers.square().sum(dim: 1).unsqueeze(0);                                      // 1 x K
@@ -120,6 +123,103 @@ internal static class KMeansEngine
         return (labels.MoveToOuterDisposeScope(), dist.MoveToOuterDisposeScope());
     }
 
+    /// <summary>
+    /// Runs <paramref name="body"/>(worker, start, length) over the row chunks on up to libtorch's intra-op thread
+    /// count of workers, chunk c going to worker c mod workers (a fixed split, so per-worker sums are reproducible).
+    /// The product per chunk is too small for libtorch to split across threads; splitting the chunks does.
+    /// </summary>
+    private static void ForEachChunk(long n, int chunkRows, int workers, CancellationToken ct, Action<int, long, long> body)
+    {
+        long chunks = (n + chunkRows - 1) / chunkRows;
+        void Work(int w)
+        {
+            for (long c = w; c < chunks; c += workers)
+            {
+                if (ct.IsCancellationRequested) return;
+                long start = c * chunkRows;
+                body(w, start, Math.Min(chunkRows, n - start));
+            }
+        }
+        if (workers == 1) Work(0);
+        else
+        {
+            try
+            {
+                Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, Work);
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+            }
+        }
+        ct.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>Workers for a CPU pass over <paramref name="n"/> rows: libtorch's thread count, at most one per chunk.</summary>
+    private static int Workers(long n, int chunkRows) => (int)Math.Max(1, Math.Min(get_num_threads(), (n + chunkRows - 1) / chunkRows));
+
+    /// <summary><see cref="Assign"/> on CPU: one x·cᵀ product per chunk, then the fused per-row kernel.</summary>
+    private static (Tensor Labels, Tensor Distances) AssignCpu<T>(Tensor x, Tensor xx, Tensor centers, int chunkRows, CancellationToken ct)
+        where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T>
+    {
+        using var scope = NewDisposeScope();
+        long n = x.shape[0];
+        int k = (int)centers.shape[0];
+        var cc = centers.square().sum(dim: 1).data<T>().ToArray();
+        var centersT = centers.t();
+        var labels = empty(n, dtype: ScalarType.Int64);
+        var dist = empty(n, dtype: x.dtype);
+        var xxc = xx.contiguous();
+        int workers = Workers(n, chunkRows);
+        var buffers = Enumerable.Range(0, workers).Select(_ => empty(Math.Min(chunkRows, n), k, dtype: x.dtype)).ToArray();
+        ForEachChunk(n, chunkRows, workers, ct, (w, s, len) =>
+        {
+            using var inner = NewDisposeScope();
+            var xc = x.narrow(0, s, len);
+            if (!xc.is_contiguous()) xc = xc.contiguous();
+            var dots = buffers[w].narrow(0, 0, len).addmm_(xc, centersT, beta: 0, alpha: 1);
+            LloydKernel.Assign<T>(LloydKernel.Span<T>(dots), LloydKernel.Span<T>(xxc.narrow(0, s, len)), cc,
+                LloydKernel.Span<long>(labels.narrow(0, s, len)), LloydKernel.Span<T>(dist.narrow(0, s, len)));
+        });
+        return (labels.MoveToOuterDisposeScope(), dist.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// One assignment pass on CPU with the fused kernel: cluster sums (K x D) and counts (K) in double, and the
+    /// sum over rows of min ‖c‖² − 2x·c. Each worker accumulates its rows in order; the workers' totals are added in
+    /// worker order, so a given thread count always gives the same bits.
+    /// </summary>
+    private static (Tensor Sums, Tensor Counts, double MinSum) AccumulateCpu<T>(Tensor x, Tensor centers, int chunkRows, CancellationToken ct)
+        where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T>
+    {
+        using var scope = NewDisposeScope();
+        long n = x.shape[0];
+        int k = (int)centers.shape[0], dim = (int)x.shape[1];
+        var cc = centers.square().sum(dim: 1).data<T>().ToArray();
+        var centersT = centers.t();
+        int workers = Workers(n, chunkRows);
+        var buffers = Enumerable.Range(0, workers).Select(_ => empty(Math.Min(chunkRows, n), k, dtype: x.dtype)).ToArray();
+        var sums = new double[workers][];
+        var counts = new double[workers][];
+        var minSums = new double[workers];
+        for (int w = 0; w < workers; w++) { sums[w] = new double[k * dim]; counts[w] = new double[k]; }
+        ForEachChunk(n, chunkRows, workers, ct, (w, s, len) =>
+        {
+            using var inner = NewDisposeScope();
+            var xc = x.narrow(0, s, len);
+            if (!xc.is_contiguous()) xc = xc.contiguous();
+            var dots = buffers[w].narrow(0, 0, len).addmm_(xc, centersT, beta: 0, alpha: 1);
+            LloydKernel.Accumulate<T>(LloydKernel.Span<T>(dots), LloydKernel.Span<T>(xc), cc, dim, sums[w], counts[w], ref minSums[w]);
+        });
+        for (int w = 1; w < workers; w++)
+        {
+            for (int i = 0; i < sums[0].Length; i++) sums[0][i] += sums[w][i];
+            for (int j = 0; j < k; j++) counts[0][j] += counts[w][j];
+            minSums[0] += minSums[w];
+        }
+        return (tensor(sums[0], k, dim).MoveToOuterDisposeScope(), tensor(counts[0]).MoveToOuterDisposeScope(), minSums[0]);
+    }
+
     /// <summary>Lloyd iterations from <paramref name="initialCenters"/> (scikit-learn's <c>_kmeans_single_lloyd</c>).</summary>
     public static KMeansRun Lloyd(Tensor x, Tensor xx, Tensor initialCenters, int maxIterations, double absoluteTolerance,
         int chunkRows, int restart, IProgress<TrainingProgress>? progress, CancellationToken ct)
@@ -134,38 +234,51 @@ internal static class KMeansEngine
         int reseeded = 0, iterations = 0;
         bool converged = false, exactArgMin = false;
         double sumXX = xx.sum(type: f64).item<double>();
+        bool cpuKernel = LloydKernel.Supports(x);
         for (int it = 1; it <= maxIterations; it++)
         {
             iterations = it;
             using var scope = NewDisposeScope();
-            // Assignment with the current centres, accumulating the sums for the new ones in the same pass. The
-            // distances are laid out K x n so the minimum over centres is a fast vectorised reduction, and the
-            // assignment is the one-hot mask of that minimum. A row that ties between centres would count twice:
-            // the counts then exceed n and the pass is redone keeping each row's first minimum, as arg-min does.
-            var ccT = centers.square().sum(dim: 1, keepdim: true);                         // K x 1
+            // Assignment with the current centres, accumulating the sums for the new ones in the same pass. On CPU
+            // the fused kernel does it row by row (see LloydKernel). Elsewhere the distances are laid out K x n so
+            // the minimum over centres is a fast vectorised reduction, and the assignment is the one-hot mask of
+            // that minimum. A row that ties between centres would count twice: the counts then exceed n and the
+            // pass is redone keeping each row's first minimum, as arg-min does.
             Tensor sums = null!, counts = null!, minSum = null!;
-            for (int attempt = 0; attempt < 2; attempt++)
+            if (cpuKernel)
             {
-                sums = zeros(k, x.shape[1], dtype: f64, device: x.device);
-                counts = zeros(k, dtype: f64, device: x.device);
-                minSum = zeros(Array.Empty<long>(), dtype: f64, device: x.device);
-                for (long s = 0; s < n; s += chunkRows)
+                var (cpuSums, cpuCounts, cpuMin) = x.dtype == ScalarType.Float32
+                    ? AccumulateCpu<float>(x, centers, chunkRows, ct)
+                    : AccumulateCpu<double>(x, centers, chunkRows, ct);
+                sums = cpuSums; counts = cpuCounts;
+                minSum = tensor(cpuMin);
+            }
+            else
+            {
+                var ccT = centers.square().sum(dim: 1, keepdim: true);                         // K x 1
+                for (int attempt = 0; attempt < 2; attempt++)
                 {
-                    ct.ThrowIfCancellationRequested();
-                    using var inner = NewDisposeScope();
-                    long len = Math.Min(chunkRows, n - s);
-                    var xc = x.narrow(0, s, len);
-                    var d = ccT.addmm(centers, xc.t(), beta: 1, alpha: -2);               // ‖c‖² − 2 c·x, K x n
-                    var minv = d.amin(new long[] { 0 }, keepdim: true);                   // 1 x n
-                    var onehot = d.eq(minv).to(x.dtype);
-                    if (exactArgMin) onehot.mul_(onehot.cumsum(0).eq(Scalars.OneDouble));   // first minimum only, as arg-min
-                    // Per-chunk sums in the working dtype (bounded rounding), accumulated across chunks in double.
-                    sums.add_(onehot.matmul(xc).to(f64), Scalars.One);
-                    counts.add_(onehot.sum(dim: 1, type: f64), Scalars.One);
-                    minSum.add_(minv.sum(type: f64), Scalars.One);
+                    sums = zeros(k, x.shape[1], dtype: f64, device: x.device);
+                    counts = zeros(k, dtype: f64, device: x.device);
+                    minSum = zeros(Array.Empty<long>(), dtype: f64, device: x.device);
+                    for (long s = 0; s < n; s += chunkRows)
+                    {
+                        ct.ThrowIfCancellationRequested();
+                        using var inner = NewDisposeScope();
+                        long len = Math.Min(chunkRows, n - s);
+                        var xc = x.narrow(0, s, len);
+                        var d = ccT.addmm(centers, xc.t(), beta: 1, alpha: -2);               // ‖c‖² − 2 c·x, K x n
+                        var minv = d.amin(new long[] { 0 }, keepdim: true);                   // 1 x n
+                        var onehot = d.eq(minv).to(x.dtype);
+                        if (exactArgMin) onehot.mul_(onehot.cumsum(0).eq(Scalars.OneDouble));   // first minimum only, as arg-min
+                        // Per-chunk sums in the working dtype (bounded rounding), accumulated across chunks in double.
+                        sums.add_(onehot.matmul(xc).to(f64), Scalars.One);
+                        counts.add_(onehot.sum(dim: 1, type: f64), Scalars.One);
+                        minSum.add_(minv.sum(type: f64), Scalars.One);
+                    }
+                    if (exactArgMin || counts.sum().item<double>() <= n + 0.5) break;
+                    exactArgMin = true;
                 }
-                if (exactArgMin || counts.sum().item<double>() <= n + 0.5) break;
-                exactArgMin = true;
             }
             double inertiaValue = Math.Max(0, minSum.item<double>() + sumXX);
             history.Add(inertiaValue);
@@ -224,8 +337,10 @@ internal static class KMeansEngine
         var xx = RowNorms(x);
         // scikit-learn's tolerance is relative to the mean feature variance.
         long n = x.shape[0];
-        var mean = x.sum(dim: 0, type: ScalarType.Float64) / n;
-        double meanVariance = (xx.sum(type: ScalarType.Float64).item<double>() / n - mean.square().sum().item<double>()) / x.shape[1];
+        double meanSquare = HostReductions.Supports(x)
+            ? HostReductions.ColumnSums(x, (int)x.shape[1]).Sum(v => (v / n) * (v / n))
+            : (x.sum(dim: 0, type: ScalarType.Float64) / n).square().sum().item<double>();
+        double meanVariance = (xx.sum(type: ScalarType.Float64).item<double>() / n - meanSquare) / x.shape[1];
         double tolAbs = tolerance * Math.Max(0, meanVariance);
         KMeansRun? best = null;
         int bestRestart = 0;

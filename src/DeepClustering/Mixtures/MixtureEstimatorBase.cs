@@ -119,7 +119,11 @@ public abstract class MixtureEstimatorBase<TOptions, TParameters, TModel> : IClu
     /// <summary>log weights (or their expectation), K, in the working dtype.</summary>
     protected abstract Tensor EstimateLogWeights(TParameters parameters);
 
-    /// <summary>log p(x | k) + log π_k, n x K, a new tensor the engine may modify. Override to fuse the two.</summary>
+    /// <summary>
+    /// log p(x | k) + log π_k, n x K, a new tensor the engine may modify. Override to fuse the two. On CPU, for
+    /// maximum-likelihood models (no <see cref="NeedsResponsibilityEntropy"/>), the engine may call it concurrently
+    /// for different row blocks: it must only read the parameters.
+    /// </summary>
     protected virtual Tensor EstimateWeightedLogProb(TParameters parameters, RowChunk chunk)
     {
         using var scope = NewDisposeScope();
@@ -327,7 +331,17 @@ public abstract class MixtureEstimatorBase<TOptions, TParameters, TModel> : IClu
         sizes.add_(count, Scalars.One);
     }
 
-    /// <summary>One E-step pass: responsibilities per chunk, accumulated into statistics (and optionally labels and sizes).</summary>
+    /// <summary>Fewest rows a worker of the CPU E-step takes: smaller chunks are not split.</summary>
+    private const int MinimumBlockRows = 2048;
+
+    /// <summary>
+    /// One E-step pass: responsibilities per chunk, accumulated into statistics (and optionally labels and sizes).
+    /// On CPU (maximum-likelihood models) each chunk's responsibilities are normalised by
+    /// <see cref="ResponsibilityKernel"/>; for diagonal and spherical covariances, whose per-chunk products are too
+    /// small for libtorch to split across threads, each chunk is also split into row blocks processed in parallel
+    /// (up to libtorch's thread count), each into its worker's statistics; the workers' statistics are added in
+    /// worker order at the end, so a given thread count and chunk size always give the same bits.
+    /// </summary>
     private MixtureStatistics EStep(TParameters parameters, MixtureData data, MixtureContext context, bool countSizes, Tensor? labelsOut,
         CancellationToken ct, out long[]? sizes)
     {
@@ -338,13 +352,58 @@ public abstract class MixtureEstimatorBase<TOptions, TParameters, TModel> : IClu
         using var sizeTensor = countSizes ? zeros(k, dtype: ScalarType.Int64, device: data.Device) : null;
         bool entropy = NeedsResponsibilityEntropy;
         var expFloor = data.Dtype == ScalarType.Float64 ? Scalars.ExpFloor64 : Scalars.ExpFloor32;
+        bool hostKernel = !entropy && data.Device.type == DeviceType.CPU && data.Dtype is ScalarType.Float32 or ScalarType.Float64;
+        // Full and tied products are large enough for libtorch's own threads; splitting them too oversubscribes.
+        int workers = hostKernel && Options.Covariance is CovarianceType.Diagonal or CovarianceType.Spherical ? Math.Max(1, get_num_threads()) : 1;
+        var partials = new MixtureStatistics[workers];
+        var hostSizes = new long[workers][];
+        partials[0] = stats;
+
+        // One block of rows into worker p's statistics.
+        void HostBlock(RowChunk block, int p)
+        {
+            using var scope = NewDisposeScope();
+            var w = EstimateWeightedLogProb(parameters, block).contiguous();
+            var nk = new double[k];
+            double logNorm = data.Dtype == ScalarType.Float64
+                ? ResponsibilityKernel.Normalize<double>(LloydKernel.Span<double>(w), k, -690.0, nk, hostSizes[p])
+                : ResponsibilityKernel.Normalize<float>(LloydKernel.Span<float>(w), k, -80f, nk, hostSizes[p]);
+            partials[p].AddNormalized(block, w, nk, logNorm);
+            labelsOut?.narrow(0, block.Start, block.Rows).copy_(w.argmax(1));
+        }
+
         try
         {
+            for (int p = 1; p < workers; p++) partials[p] = new MixtureStatistics(Options.Covariance, k, data.Features, data.Device, reference, data.Dtype);
+            for (int p = 0; p < workers; p++) hostSizes[p] = countSizes ? new long[k] : Array.Empty<long>();
             foreach (var chunk in data.Chunks(context.ChunkRows, ct))
                 using (chunk)
                 using (var scope = NewDisposeScope())
                 {
                     ct.ThrowIfCancellationRequested();
+                    if (hostKernel)
+                    {
+                        int parts = (int)Math.Clamp(chunk.Rows / MinimumBlockRows, 1, workers);
+                        if (parts == 1) HostBlock(chunk, 0);
+                        else
+                        {
+                            long per = (chunk.Rows + parts - 1) / parts;
+                            try
+                            {
+                                Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, p =>
+                                {
+                                    long start = p * per, len = Math.Min(per, chunk.Rows - start);
+                                    using var block = new RowChunk(chunk.Augmented.narrow(0, start, len), data.Features, chunk.Start + start, ownsAugmented: true);
+                                    HostBlock(block, p);
+                                });
+                            }
+                            catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+                            {
+                                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+                            }
+                        }
+                        continue;
+                    }
                     var w = EstimateWeightedLogProb(parameters, chunk);
                     var max = w.amax(new long[] { 1 }, keepdim: true);
                     // Shifted log-responsibilities, floored so that exp() never yields subnormal numbers: those
@@ -372,6 +431,7 @@ public abstract class MixtureEstimatorBase<TOptions, TParameters, TModel> : IClu
                     stats.Add(chunk, resp, max.add(logS, Scalars.One).sum(type: ScalarType.Float64), entropy ? rlr : null);
                     labelsOut?.narrow(0, chunk.Start, chunk.Rows).copy_(resp.argmax(1));
                 }
+            for (int p = 1; p < workers; p++) stats.Merge(partials[p]);
         }
         catch
         {
@@ -380,10 +440,14 @@ public abstract class MixtureEstimatorBase<TOptions, TParameters, TModel> : IClu
         }
         finally
         {
+            for (int p = 1; p < workers; p++) partials[p]?.Dispose();
             reference?.Dispose();
         }
         if (sizeTensor is null) sizes = null;
         else using (var cpuSizes = sizeTensor.cpu()) sizes = cpuSizes.data<long>().ToArray();
+        if (sizes is not null && hostKernel)
+            foreach (var part in hostSizes)
+                for (int j = 0; j < k; j++) sizes[j] += part[j];
         return stats;
     }
 }

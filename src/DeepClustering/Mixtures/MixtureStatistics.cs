@@ -100,19 +100,53 @@ public sealed class MixtureStatistics : IDisposable
         ArgumentNullException.ThrowIfNull(responsibilities);
         using var scope = NewDisposeScope();
         var f64 = ScalarType.Float64;
+        var one = Scalars.One;
+        _nk.add_(responsibilities.sum(dim: 0, type: f64), one);
+        AddMoments(chunk, responsibilities);
+        if (logNormSum is not null) _logNorm.add_(logNormSum.to(f64), one);
+        if (respLogRespSum is not null) _entropy.add_(respLogRespSum.to(f64), one);
+        Rows += chunk.Rows;
+    }
+
+    /// <summary>
+    /// Adds a chunk whose responsibility sums and Σ log p(x) were already taken on the host (see
+    /// <see cref="ResponsibilityKernel"/>): the same statistics as <see cref="Add"/> without a reduction over n x K.
+    /// </summary>
+    internal void AddNormalized(RowChunk chunk, Tensor responsibilities, double[] responsibilitySums, double logNormSum)
+    {
+        using var scope = NewDisposeScope();
+        _nk.add_(tensor(responsibilitySums, device: _nk.device), Scalars.One);
+        AddMoments(chunk, responsibilities);
+        _logNorm.add_(tensor(logNormSum, device: _logNorm.device), Scalars.One);
+        Rows += chunk.Rows;
+    }
+
+    /// <summary>Adds another accumulation of the same shape (for example a parallel worker's) to this one.</summary>
+    internal void Merge(MixtureStatistics other)
+    {
+        var one = Scalars.One;
+        _nk.add_(other._nk, one); _s1.add_(other._s1, one); _s2.add_(other._s2, one);
+        _logNorm.add_(other._logNorm, one); _entropy.add_(other._entropy, one);
+        Rows += other.Rows;
+    }
+
+    /// <summary>First and second moments of a chunk (the caller holds a dispose scope).</summary>
+    private void AddMoments(RowChunk chunk, Tensor responsibilities)
+    {
+        var f64 = ScalarType.Float64;
         var r = responsibilities;
         var rt = r.t();
         var x = chunk.X;
         int d = Features;
         var one = Scalars.One;
-        _nk.add_(r.sum(dim: 0, type: f64), one);
         switch (Covariance)
         {
             case CovarianceType.Diagonal:
             case CovarianceType.Spherical:
             {
-                // One product gives Σ r x and Σ r x² (or Σ r ‖x‖²) from the augmented columns.
-                var m = rt.matmul(chunk.Augmented).to(f64);
+                // One product gives Σ r x and Σ r x² (or Σ r ‖x‖²) from the augmented columns. Its layout is the
+                // faster one of MKL's for the dtype (single precision: augᵀ·r, then transposed).
+                var m = (r.dtype == ScalarType.Float32 ? chunk.Augmented.t().matmul(r).t() : rt.matmul(chunk.Augmented)).to(f64);
                 _s1.add_(m.narrow(1, 0, d), one);
                 if (Covariance == CovarianceType.Diagonal) _s2.add_(m.narrow(1, d, d), one);
                 else _s2.add_(m.select(1, d), one);
@@ -141,9 +175,6 @@ public sealed class MixtureStatistics : IDisposable
                 break;
             }
         }
-        if (logNormSum is not null) _logNorm.add_(logNormSum.to(f64), one);
-        if (respLogRespSum is not null) _entropy.add_(respLogRespSum.to(f64), one);
-        Rows += chunk.Rows;
     }
 
     /// <summary>Releases the accumulators.</summary>

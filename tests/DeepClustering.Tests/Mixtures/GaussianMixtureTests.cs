@@ -191,6 +191,44 @@ public class GaussianMixtureTests
 
     [Theory]
     [MemberData(nameof(Types))]
+    public void RowBlocksOnParallelWorkersGiveTheSameFit(CovarianceType type)
+    {
+        // 6,000-row chunks are split into row blocks for the CPU E-step's workers (diagonal, spherical); 1,500-row chunks are not.
+        var (data, _, _, _) = Known(type, 6000, 13);
+        var options = new GaussianMixtureOptions { Components = 3, Covariance = type, Seed = 9, Precision = FloatPrecision.Float64, MaxIterations = 6, Tolerance = 0 };
+        var (split, splitLabels) = new GaussianMixture(options with { ChunkSize = 6000 }).FitPredict(data);
+        var (whole, wholeLabels) = new GaussianMixture(options with { ChunkSize = 1500 }).FitPredict(data);
+        using (split)
+        using (whole)
+        {
+            GaussianMixtureParityTests.AssertClose(whole.Summary.ObjectiveHistory.ToArray(), split.Summary.ObjectiveHistory.ToArray(), "lower bounds", 1e-10);
+            GaussianMixtureParityTests.AssertClose(GaussianMixtureParityTests.Flatten(whole.Covariances), GaussianMixtureParityTests.Flatten(split.Covariances), "covariances", 1e-9);
+            Assert.Equal(wholeLabels, splitLabels);
+            Assert.Equal(whole.Predict(data), splitLabels);
+        }
+    }
+
+    [Fact]
+    public void NonFiniteInputIsRejectedWithItsPosition()
+    {
+        var values = new float[50 * 2];
+        for (int i = 0; i < values.Length; i++) values[i] = i % 7;
+        values[37 * 2 + 1] = float.NaN;
+        using var x = tensor(values).view(50, 2);
+        var e = Assert.Throws<ArgumentException>(() => new GaussianMixture(2).FitTensor(x));
+        Assert.Contains("row 37, column 1", e.Message);
+        values[37 * 2 + 1] = 0;
+        values[3 * 2] = float.NegativeInfinity;
+        using var y = tensor(values).view(50, 2);
+        e = Assert.Throws<ArgumentException>(() => new KMeans(2).FitTensor(y));
+        Assert.Contains("row 3, column 0", e.Message);
+        using var z = tensor(values.Select(v => (double)v).ToArray()).view(50, 2);
+        e = Assert.Throws<ArgumentException>(() => new KMeans(2).FitTensor(z));
+        Assert.Contains("row 3, column 0", e.Message);
+    }
+
+    [Theory]
+    [MemberData(nameof(Types))]
     public void SinglePrecisionAgreesWithDouble(CovarianceType type)
     {
         var (data, _, _, _) = Known(type, 400, 12);

@@ -48,6 +48,25 @@ public class KMeansTests
     }
 
     [Fact]
+    public void ChunksOnParallelWorkersGiveTheSameClustering()
+    {
+        // Small chunks are spread over the CPU workers (per-worker sums); one chunk is one worker.
+        var data = MixtureTestData.ThreeBlobs(perCluster: 400, seed: 6);
+        using var x = data.ToTensor(CPU).to(ScalarType.Float64);
+        var options = new KMeansOptions { Clusters = 3, Seed = 2, Init = KMeansInit.Random, MaxIterations = 50 };
+        using var many = new KMeans(options with { ChunkSize = 100 }).FitTensor(x);
+        using var one = new KMeans(options with { ChunkSize = 5000 }).FitTensor(x);
+        using (var a = one.PredictTensor(x))
+        using (var b = many.PredictTensor(x))
+            Assert.True(a.eq(b).all().item<bool>(), "labels differ");
+        Assert.Equal(one.Summary.Iterations, many.Summary.Iterations);
+        Assert.Equal(one.Inertia, many.Inertia, 1e-9 * one.Inertia);
+        for (int k = 0; k < 3; k++)
+            for (int d = 0; d < 2; d++)
+                Assert.Equal(one.Centroids[k, d], many.Centroids[k, d], 1e-10);
+    }
+
+    [Fact]
     public void MoreRestartsNeverIncreaseInertia()
     {
         var data = MixtureTestData.Blobs(new[] { new[] { 0.0, 0 }, new[] { 3.0, 0 }, new[] { 0.0, 3 }, new[] { 3.0, 3 } }, 25, 1.2, 7);
