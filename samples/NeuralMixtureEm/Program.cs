@@ -38,7 +38,8 @@ int clusters = data.Labels!.Distinct().Count();
 var seeds = Flag("seeds", "0,1,2").Split(',').Select(s => int.Parse(s, inv)).ToArray();
 
 var options = new NeuralMixtureEmOptions { Clusters = clusters };
-if (data.Image is not null) options = options with { Network = NetworkKind.Convolutional };
+// The small convolutional backbone needs images of at least 16x16 (its stride-2 layers); smaller images use the MLP.
+if (data.Image is { Height: >= 16, Width: >= 16 }) options = options with { Network = NetworkKind.Convolutional };
 if (flags.TryGetValue("network", out var net)) options = options with { Network = net.StartsWith("c", StringComparison.OrdinalIgnoreCase) ? NetworkKind.Convolutional : NetworkKind.Mlp };
 if (flags.TryGetValue("epochs", out var e)) options = options with { Epochs = int.Parse(e, inv) };
 if (flags.TryGetValue("em", out var em)) options = options with { EmWeight = double.Parse(em, inv) };

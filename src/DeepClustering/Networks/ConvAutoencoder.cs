@@ -99,7 +99,8 @@ public sealed class ConvAutoencoder : AutoencoderNetwork
     private static int OutputPad(int target, int input, int kernel, int padding)
     {
         int op = target - ((input - 1) * 2 - 2 * padding + kernel);
-        if (op is < 0 or > 1) throw new ArgumentException($"cannot invert a stride-2 convolution from {input} back to {target}.");
+        if (op is < 0 or > 1) throw new ArgumentException(
+                $"the convolutional autoencoder cannot mirror a stride-2 convolution from {input} back to {target} pixels: the images are too small for its layers. Use Network = NetworkKind.Mlp, or fewer convolution channels (HiddenSizes), for images smaller than 16x16.");
         return op;
     }
 }
