@@ -98,7 +98,7 @@ internal static class ClusteringModuleTraining
                 double mean = lossSum.item<double>() / n;
                 if (!double.IsFinite(mean))
                     throw new ClusteringNumericsException(
-                        $"the clustering module's loss became {mean} in epoch {epoch + 1} of {failurePhase}; lower LearningRate (now {settings.LearningRate}) or scale the data (Scaler = Standard).");
+                        $"the clustering module's loss became {mean} in epoch {epoch + 1} of {failurePhase}; lower LearningRate (now {settings.LearningRate}) or scale the data (Scaler = ScalerKind.Standardize).");
                 history.Add(mean);
                 var sizes = averagingEpoch ? ClusterSizes(layer, data) : DeepTensors.ToIntArray(counts);
                 var means = termSums.ToDictionary(kv => kv.Key, kv => kv.Value.item<double>() / n);
