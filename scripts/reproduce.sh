@@ -16,8 +16,10 @@ models="kmeans gmm ae-gmm clustering-module mixae damic sr-kmeans neural-em dpgm
 seeds="0 1 2"
 out="results"
 ablations=0
-# label|model|flags: variants that isolate one part of a model (the NeuralMixtureEM issue asks for these three).
+# label|model|flags: variants that isolate one part of a model (the NeuralMixtureEM issue asks for the ablation).
 variants=(
+  "neural-em: 30 epochs|neural-em|--epochs 30"
+  "neural-em: convolutional|neural-em|--set Network=Convolutional"
   "neural-em: consistency only|neural-em|--set EmWeight=0"
   "neural-em: EM on augmented views|neural-em|--set ConsistencyWeight=0"
   "neural-em: pure EM|neural-em|--set ConsistencyWeight=0 --set Augment=false"
