@@ -81,7 +81,7 @@ internal static class LloydKernel
         var m = Vector256.Create(cc) + m2 * Vector256.Create(dots);
         for (int b = 1; b < blocks; b++)
             m = Vector256.MinNative(m, Vector256.Create(cc.Slice(b * w)) + m2 * Vector256.Create(dots.Slice(b * w)));
-        m = SpreadMin(m);                                                       // every lane holds the minimum
+        m = LaneReduction.Spread<T, LaneReduction.Min>(m); // every lane holds the minimum
         T lowest = m.ToScalar();
         for (int j = blocks * w; j < k; j++) { T v = cc[j] + minusTwo * dots[j]; if (v < lowest) lowest = v; }
         min = lowest;
@@ -107,30 +107,6 @@ internal static class LloydKernel
         for (int j = blocks * w; j < k; j++)
             if (cc[j] + minusTwo * dots[j] == lowest) return j;
         return k - 1; // unreachable for finite values
-    }
-
-    /// <summary>Minimum across the lanes, broadcast to every lane (log2(lanes) shuffles, no branches).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<T> SpreadMin<T>(Vector256<T> m) where T : unmanaged, IBinaryFloatingPointIeee754<T>
-    {
-        if (typeof(T) == typeof(float))
-        {
-            var f = m.As<T, float>();
-            f = Vector256.MinNative(f, Vector256.Shuffle(f, Vector256.Create(4, 5, 6, 7, 0, 1, 2, 3)));
-            f = Vector256.MinNative(f, Vector256.Shuffle(f, Vector256.Create(2, 3, 0, 1, 6, 7, 4, 5)));
-            f = Vector256.MinNative(f, Vector256.Shuffle(f, Vector256.Create(1, 0, 3, 2, 5, 4, 7, 6)));
-            return f.As<float, T>();
-        }
-        if (typeof(T) == typeof(double))
-        {
-            var d = m.As<T, double>();
-            d = Vector256.MinNative(d, Vector256.Shuffle(d, Vector256.Create(2L, 3, 0, 1)));
-            d = Vector256.MinNative(d, Vector256.Shuffle(d, Vector256.Create(1L, 0, 3, 2)));
-            return d.As<double, T>();
-        }
-        T lowest = m.GetElement(0);
-        for (int l = 1; l < Vector256<T>.Count; l++) lowest = T.Min(lowest, m.GetElement(l));
-        return Vector256.Create(lowest);
     }
 
     /// <summary>sum += row, in double (float rows are widened exactly).</summary>

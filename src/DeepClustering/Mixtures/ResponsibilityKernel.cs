@@ -66,34 +66,10 @@ internal static class ResponsibilityKernel
         {
             var m = Vector256.Create(row);
             for (j = w; j + w <= k; j += w) m = Vector256.MaxNative(m, Vector256.Create(row.Slice(j)));
-            max = SpreadMax(m).ToScalar();
+            max = LaneReduction.Spread<T, LaneReduction.Max>(m).ToScalar();
         }
         for (; j < k; j++) max = T.MaxNative(max, row[j]);
         return max;
-    }
-
-    /// <summary>Maximum across the lanes, broadcast to every lane (log2(lanes) shuffles).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<T> SpreadMax<T>(Vector256<T> m) where T : unmanaged, IBinaryFloatingPointIeee754<T>
-    {
-        if (typeof(T) == typeof(float))
-        {
-            var f = m.As<T, float>();
-            f = Vector256.MaxNative(f, Vector256.Shuffle(f, Vector256.Create(4, 5, 6, 7, 0, 1, 2, 3)));
-            f = Vector256.MaxNative(f, Vector256.Shuffle(f, Vector256.Create(2, 3, 0, 1, 6, 7, 4, 5)));
-            f = Vector256.MaxNative(f, Vector256.Shuffle(f, Vector256.Create(1, 0, 3, 2, 5, 4, 7, 6)));
-            return f.As<float, T>();
-        }
-        if (typeof(T) == typeof(double))
-        {
-            var d = m.As<T, double>();
-            d = Vector256.MaxNative(d, Vector256.Shuffle(d, Vector256.Create(2L, 3, 0, 1)));
-            d = Vector256.MaxNative(d, Vector256.Shuffle(d, Vector256.Create(1L, 0, 3, 2)));
-            return d.As<double, T>();
-        }
-        T max = m.GetElement(0);
-        for (int l = 1; l < Vector256<T>.Count; l++) max = T.MaxNative(max, m.GetElement(l));
-        return Vector256.Create(max);
     }
 
     /// <summary>row ← exp(max(row − max, floor)); returns the sum; counts the entries equal to 1 into sizes.</summary>
