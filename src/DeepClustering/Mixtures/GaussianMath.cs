@@ -236,6 +236,28 @@ public static class GaussianMath
         return cov + k * d + k - 1;
     }
 
+    /// <summary>Shape of the covariance (and precision Cholesky) tensor: Full K x D x D, Tied D x D, Diagonal K x D, Spherical K.</summary>
+    internal static long[] CovarianceShape(CovarianceType type, int components, int features)
+    {
+        long k = components, d = features;
+        return type switch
+        {
+            CovarianceType.Full => new[] { k, d, d },
+            CovarianceType.Tied => new[] { d, d },
+            CovarianceType.Diagonal => new[] { k, d },
+            _ => new[] { k },
+        };
+    }
+
+    /// <summary>Rejects precision Cholesky factors read from a model file whose diagonal is not positive; <paramref name="prefix"/> starts the message.</summary>
+    internal static void CheckCholeskyDiagonal(CovarianceType type, Tensor precisionsCholesky, string prefix)
+    {
+        using var scope = NewDisposeScope();
+        var diag = type is CovarianceType.Full or CovarianceType.Tied ? precisionsCholesky.diagonal(0, -2, -1) : precisionsCholesky;
+        if (diag.le(0).any().item<bool>())
+            throw new ModelFormatException($"{prefix} precision Cholesky factors must have a positive diagonal.");
+    }
+
     /// <summary>Row count of a chunk that keeps its temporaries near <paramref name="budgetBytes"/> (between 256 and 65,536 rows).</summary>
     public static int DefaultChunkRows(CovarianceType type, int components, int features, int elementBytes, long budgetBytes = 16L << 20)
     {

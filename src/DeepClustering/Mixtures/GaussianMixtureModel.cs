@@ -1,7 +1,6 @@
 using DeepClustering.Core;
 using DeepClustering.Data;
 using DeepClustering.Persistence;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DeepClustering.Mixtures;
@@ -10,31 +9,26 @@ namespace DeepClustering.Mixtures;
 /// A fitted Gaussian mixture: parameters in scikit-learn's shapes, prediction, soft assignments, per-row
 /// log-likelihood, BIC/AIC, sampling, save and load. Owns tensors on its device: dispose it.
 /// </summary>
-public sealed class GaussianMixtureModel : IDensityModel
+public sealed class GaussianMixtureModel : MixtureModelBase, IDensityModel
 {
     /// <summary>Model type name in model files.</summary>
     public const string ModelType = "GaussianMixture";
     private const int FormatVersion = 1;
 
-    private readonly Tensor _weights, _means, _covariances, _precisionsCholesky, _center;   // double; means centred
-    private readonly Tensor _centerWorking;
+    private readonly Tensor _weights, _means, _covariances, _precisionsCholesky;   // double; means centred
     private readonly GaussianLogDensity _density;
-    private bool _disposed;
 
     internal GaussianMixtureModel(GaussianMixtureOptions options, Tensor weights, Tensor meansCentered, Tensor covariances,
         Tensor precisionsCholesky, Tensor center, FitSummary summary, ScalarType dtype, Device device)
+        : base((int)meansCentered.shape[0], (int)meansCentered.shape[1], center, summary, dtype, device)
     {
-        Options = options; Summary = summary; Dtype = dtype; Device = device;
+        Options = options;
         Covariance = options.Covariance;
-        Clusters = (int)meansCentered.shape[0];
-        Features = (int)meansCentered.shape[1];
         var f64 = ScalarType.Float64;
         _weights = weights.to(f64, device).clone().DetachFromDisposeScope();
         _means = meansCentered.to(f64, device).clone().DetachFromDisposeScope();
         _covariances = covariances.to(f64, device).clone().DetachFromDisposeScope();
         _precisionsCholesky = precisionsCholesky.to(f64, device).clone().DetachFromDisposeScope();
-        _center = center.to(f64, device).clone().DetachFromDisposeScope();
-        _centerWorking = _center.to(dtype).DetachFromDisposeScope();
         // Built exactly as during the fit (GaussianParameters), so Predict repeats the final E-step bit for bit.
         using (var logW = _weights.log())
             _density = GaussianLogDensity.Create(Covariance, _means, _precisionsCholesky, logW, dtype);
@@ -46,23 +40,8 @@ public sealed class GaussianMixtureModel : IDensityModel
     /// <summary>Covariance type.</summary>
     public CovarianceType Covariance { get; }
 
-    /// <inheritdoc />
-    public int Clusters { get; }
-
-    /// <summary>Number of components (same as <see cref="Clusters"/>).</summary>
+    /// <summary>Number of components (same as <see cref="MixtureModelBase.Clusters"/>).</summary>
     public int Components => Clusters;
-
-    /// <inheritdoc />
-    public int Features { get; }
-
-    /// <inheritdoc />
-    public FitSummary Summary { get; }
-
-    /// <summary>Working precision of predictions.</summary>
-    public ScalarType Dtype { get; }
-
-    /// <summary>Device of the model's tensors.</summary>
-    public Device Device { get; }
 
     /// <summary>Mixing weights (K).</summary>
     public double[] Weights { get { ThrowIfDisposed(); return TensorArrays.ToDouble1D(_weights); } }
@@ -73,7 +52,7 @@ public sealed class GaussianMixtureModel : IDensityModel
         get
         {
             ThrowIfDisposed();
-            using var m = _means + _center;
+            using var m = _means + Center;
             return TensorArrays.ToDouble2D(m);
         }
     }
@@ -118,38 +97,14 @@ public sealed class GaussianMixtureModel : IDensityModel
     // ---------------------------------------------------------------------------------------------------------
     // Prediction
 
-    /// <inheritdoc />
-    public int[] Predict(Dataset data)
-    {
-        using var x = ToTensor(data);
-        using var labels = PredictTensor(x);
-        return TensorArrays.ToInt(labels);
-    }
-
-    /// <summary>Most probable component per row (int64, N) on the model's device, for an N x D tensor on any device (not modified).</summary>
-    public Tensor PredictTensor(Tensor data) => Evaluate(data, Output.Labels);
-
-    /// <inheritdoc />
-    public float[,] PredictProbabilities(Dataset data)
-    {
-        using var x = ToTensor(data);
-        using var p = PredictProbabilitiesTensor(x);
-        return TensorArrays.ToFloat2D(p);
-    }
-
     /// <summary>Posterior probabilities (N x K, rows sum to 1) in the working precision on the model's device.</summary>
-    public Tensor PredictProbabilitiesTensor(Tensor data) => Evaluate(data, Output.Probabilities);
+    public Tensor PredictProbabilitiesTensor(Tensor data) => Evaluate(data, ChunkOutput.Probabilities);
 
     /// <inheritdoc />
-    public double[] ScoreSamples(Dataset data)
-    {
-        using var x = ToTensor(data);
-        using var s = ScoreSamplesTensor(x);
-        return TensorArrays.ToDouble1D(s);
-    }
+    public double[] ScoreSamples(Dataset data) => EvaluateDouble1D(data, ChunkOutput.LogLikelihood);
 
     /// <summary>Per-row log-likelihood log p(x) (N, double) on the model's device.</summary>
-    public Tensor ScoreSamplesTensor(Tensor data) => Evaluate(data, Output.LogLikelihood);
+    public Tensor ScoreSamplesTensor(Tensor data) => Evaluate(data, ChunkOutput.LogLikelihood);
 
     /// <inheritdoc />
     public double Score(Dataset data) => ScoreSamples(data).Average();
@@ -194,7 +149,7 @@ public sealed class GaussianMixtureModel : IDensityModel
         {
             if (counts[k] == 0) continue;
             var z = rng.Normal(new long[] { counts[k], Features }, CPU, ScalarType.Float64);
-            var mean = (_means[k] + _center).cpu();
+            var mean = (_means[k] + Center).cpu();
             Tensor x = Covariance switch
             {
                 CovarianceType.Full => mean + z.matmul(linalg.cholesky(_covariances[k].cpu()).t()),
@@ -208,73 +163,32 @@ public sealed class GaussianMixtureModel : IDensityModel
         return (TensorArrays.ToDouble2D(cat(parts, 0)), componentOf);
     }
 
-    private enum Output { Labels, Probabilities, LogLikelihood }
+    private protected override int ChunkRows => Options.ChunkSize ?? GaussianMath.DefaultChunkRows(Covariance, Clusters, Features, ElementBytes);
 
-    private Tensor Evaluate(Tensor data, Output output)
-    {
-        ThrowIfDisposed();
-        ArgumentNullException.ThrowIfNull(data);
-        if (data.dim() != 2) throw new ArgumentException($"data must be a 2-D tensor (rows x features); got {data.dim()} dimensions.", nameof(data));
-        DataChecks.CheckWidth(data.shape[1], Features);
-        DataChecks.CheckFinite(data);
-        using var scope = NewDisposeScope();
-        long n = data.shape[0];
-        int chunkRows = Options.ChunkSize ?? GaussianMath.DefaultChunkRows(Covariance, Clusters, Features, Dtype == ScalarType.Float64 ? 8 : 4);
-        Tensor result = output switch
-        {
-            Output.Labels => empty(n, dtype: ScalarType.Int64, device: Device),
-            Output.Probabilities => empty(n, Clusters, dtype: Dtype, device: Device),
-            _ => empty(n, dtype: ScalarType.Float64, device: Device),
-        };
-        for (long s = 0; s < n; s += chunkRows)
-        {
-            using var inner = NewDisposeScope();
-            long len = Math.Min(chunkRows, n - s);
-            var x = data.narrow(0, s, len).to(Dtype, Device) - _centerWorking;
-            var w = _density.Evaluate(GaussianMath.Augment(Covariance, x));
-            var target = result.narrow(0, s, len);
-            // Rows whose log-density overflows for every component would get NaN posteriors (or label 0).
-            if (output != Output.LogLikelihood && !w.amax(new long[] { 1 }).isfinite().all().item<bool>())
-                throw new ClusteringNumericsException($"the log-densities of some rows overflow {Dtype} for every component (rows far outside the fitted components, or a damaged model); scale the data like the training data, or fit with Precision = Float64.");
-            switch (output)
-            {
-                case Output.Labels: target.copy_(w.argmax(1)); break;
-                case Output.Probabilities: target.copy_(w.softmax(1)); break;
-                default: target.copy_(w.to(ScalarType.Float64).logsumexp(1)); break;
-            }
-        }
-        return result.MoveToOuterDisposeScope();
-    }
+    private protected override Tensor EvaluateChunk(Tensor x, ChunkOutput output) =>
+        FromWeightedLogProbabilities(_density.Evaluate(GaussianMath.Augment(Covariance, x)), output);
 
     // ---------------------------------------------------------------------------------------------------------
     // Persistence
 
-    /// <inheritdoc />
-    public void Save(Stream destination)
+    private protected override (string ModelType, int Version) FileFormat => (ModelType, FormatVersion);
+
+    private protected override void WriteState(ModelWriter w)
     {
-        ThrowIfDisposed();
-        using var w = new ModelWriter(destination, ModelType, FormatVersion);
-        w.Set("options", Options);
-        w.Set("features", Features);
-        w.Set("components", Clusters);
-        w.Set("covariance", Covariance);
-        w.Set("dtype", Dtype.ToString());
+        WriteHeader(w, Options, "components", Covariance);
         FitSummaryRecord.Write(w, Summary);
         w.AddTensor("weights", _weights);
         w.AddTensor("means", _means);
         w.AddTensor("covariances", _covariances);
         w.AddTensor("precisions_cholesky", _precisionsCholesky);
-        w.AddTensor("center", _center);
+        w.AddTensor("center", Center);
         using var scope = NewDisposeScope();
         if (Options.InitialWeights is { } iw) w.AddTensor("init/weights", TensorArrays.FromArray(iw, CPU));
         if (Options.InitialMeans is { } im) w.AddTensor("init/means", TensorArrays.FromArray(im, CPU));
         if (Options.InitialPrecisions is { } ip) w.AddTensor("init/precisions", TensorArrays.FromArray(ip, CPU));
     }
 
-    /// <summary>Saves to a file (created or overwritten).</summary>
-    public void Save(string path) => ModelFile.WriteFile(path, Save);
-
-    /// <summary>Loads a model saved by <see cref="Save(Stream)"/>; a corrupt or foreign file raises <see cref="ModelFormatException"/>.</summary>
+    /// <summary>Loads a model saved by <see cref="MixtureModelBase.Save(Stream)"/>; a corrupt or foreign file raises <see cref="ModelFormatException"/>.</summary>
     /// <param name="source">Readable stream (left open).</param>
     /// <param name="device">Device for the model: "cpu", "cuda", "cuda:N" or "auto".</param>
     public static GaussianMixtureModel Load(Stream source, string device = "cpu") =>
@@ -285,23 +199,11 @@ public sealed class GaussianMixtureModel : IDensityModel
 
     internal static GaussianMixtureModel Load(ModelReader r, string device)
     {
-        r.Require(ModelType, FormatVersion);
-        var dev = DeviceResolver.Resolve(device);
-        var options = r.Get<GaussianMixtureOptions>("options");
-        int d = r.Get<int>("features"), k = r.Get<int>("components");
-        var type = r.Get<CovarianceType>("covariance");
-        if (d < 1 || k < 1 || !Enum.IsDefined(type) || type != options.Covariance || k != options.Components)
-            throw new ModelFormatException("GaussianMixture model file has inconsistent components, features or covariance type.");
-        var dtypeName = r.Get<string>("dtype");
-        if (dtypeName is not ("Float32" or "Float64")) throw new ModelFormatException($"GaussianMixture model file has an unknown dtype '{dtypeName}'.");
+        var (dev, options, d, k) = ReadHeader<GaussianMixtureOptions>(r, (ModelType, FormatVersion), device, "components");
+        var type = ReadCovariance(r, options, d, k, "GaussianMixture model file");
+        var dtype = ReadDtype(r, "GaussianMixture model file");
         var summary = FitSummaryRecord.Read(r);
-        long[] covShape = type switch
-        {
-            CovarianceType.Full => new long[] { k, d, d },
-            CovarianceType.Tied => new long[] { d, d },
-            CovarianceType.Diagonal => new long[] { k, d },
-            _ => new long[] { k },
-        };
+        var covShape = GaussianMath.CovarianceShape(type, k, d);
         if (r.HasTensor("init/weights") || r.HasTensor("init/means") || r.HasTensor("init/precisions"))
             options = options with
             {
@@ -315,42 +217,16 @@ public sealed class GaussianMixtureModel : IDensityModel
         var cov = r.GetTensor("covariances", dev, covShape);
         var pc = r.GetTensor("precisions_cholesky", dev, covShape);
         var center = r.GetTensor("center", dev, new long[] { d });
-        foreach (var (name, t) in new[] { ("weights", weights), ("means", means), ("covariances", cov), ("precisions_cholesky", pc), ("center", center) })
-        {
-            if (t.dtype != ScalarType.Float64) throw new ModelFormatException($"GaussianMixture tensor '{name}' must be float64; got {t.dtype}.");
-            if (!isfinite(t).all().item<bool>()) throw new ModelFormatException($"GaussianMixture tensor '{name}' holds non-finite values.");
-        }
+        CheckFiniteFloat64("GaussianMixture", ("weights", weights), ("means", means), ("covariances", cov), ("precisions_cholesky", pc), ("center", center));
         if (weights.le(0).any().item<bool>() || Math.Abs(weights.sum().item<double>() - 1) > 1e-6)
             throw new ModelFormatException("GaussianMixture weights must be positive and sum to 1.");
-        var diag = type is CovarianceType.Full or CovarianceType.Tied ? pc.diagonal(0, -2, -1) : pc;
-        if (diag.le(0).any().item<bool>()) throw new ModelFormatException("GaussianMixture precision Cholesky factors must have a positive diagonal.");
-        try { options.Validate(); }
-        catch (ArgumentException e) { throw new ModelFormatException("GaussianMixture model file has invalid options: " + e.Message, e); }
-        return new GaussianMixtureModel(options, weights, means, cov, pc, center, summary, Enum.Parse<ScalarType>(dtypeName), dev);
+        GaussianMath.CheckCholeskyDiagonal(type, pc, "GaussianMixture");
+        ValidateOptions(options, "GaussianMixture model file");
+        return new GaussianMixtureModel(options, weights, means, cov, pc, center, summary, dtype, dev);
     }
 
-    private static Array ReadArray(ModelReader r, string name)
+    private protected override void DisposeState()
     {
-        using var t = r.GetTensor(name);
-        return TensorArrays.ToArray(t);
+        _weights.Dispose(); _means.Dispose(); _covariances.Dispose(); _precisionsCholesky.Dispose(); _density.Dispose();
     }
-
-    /// <summary>Releases the model's tensors.</summary>
-    public void Dispose()
-    {
-        if (_disposed) return;
-        _disposed = true;
-        _weights.Dispose(); _means.Dispose(); _covariances.Dispose(); _precisionsCholesky.Dispose(); _center.Dispose();
-        _centerWorking.Dispose(); _density.Dispose();
-    }
-
-    private Tensor ToTensor(Dataset data)
-    {
-        ThrowIfDisposed();
-        ArgumentNullException.ThrowIfNull(data);
-        DataChecks.CheckWidth(data.Columns, Features);
-        return data.ToTensor(Device);
-    }
-
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 }
