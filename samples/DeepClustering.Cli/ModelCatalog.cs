@@ -89,6 +89,7 @@ internal static class ModelCatalog
             BatchSize = s.BatchSize ?? options.BatchSize,
             LearningRate = s.LearningRate ?? options.LearningRate,
             LatentSize = s.LatentSize ?? options.LatentSize,
+            Restarts = s.Restarts ?? options.Restarts,
         };
         return Set((T)o, s);
     }

@@ -6,7 +6,7 @@
 //
 // Options (all optional): --seeds 0,1,2  --epochs N  --network conv|mlp  --em W  --consistency W  --balance W
 //   --augment true|false  --estep T  --learn-mixing true|false  --mixing-floor F  --normalization data|sphere  --temperature T  --batch B  --lr R  --latent H
-//   --hidden 32,64,128  --threads N (default 2)  --rows N (first N rows only)  --verbose (per-epoch lines)
+//   --hidden 32,64,128  --restarts R  --threads N (default 2)  --rows N (first N rows only)  --verbose (per-epoch lines)
 using System.Diagnostics;
 using System.Globalization;
 using DeepClustering.Core;
@@ -38,10 +38,11 @@ int clusters = data.Labels!.Distinct().Count();
 var seeds = Flag("seeds", "0,1,2").Split(',').Select(s => int.Parse(s, inv)).ToArray();
 
 var options = new NeuralMixtureEmOptions { Clusters = clusters };
-// The small convolutional backbone needs images of at least 16x16 (its stride-2 layers); smaller images use the MLP.
-if (data.Image is { Height: >= 16, Width: >= 16 }) options = options with { Network = NetworkKind.Convolutional };
+// The default backbone (NetworkKind.Auto) is the small convolutional network for images of 16x16 and larger, the MLP
+// otherwise; --network conv|mlp overrides it.
 if (flags.TryGetValue("network", out var net)) options = options with { Network = net.StartsWith("c", StringComparison.OrdinalIgnoreCase) ? NetworkKind.Convolutional : NetworkKind.Mlp };
 if (flags.TryGetValue("epochs", out var e)) options = options with { Epochs = int.Parse(e, inv) };
+if (flags.TryGetValue("restarts", out var r)) options = options with { Restarts = int.Parse(r, inv) };
 if (flags.TryGetValue("em", out var em)) options = options with { EmWeight = double.Parse(em, inv) };
 if (flags.TryGetValue("consistency", out var c)) options = options with { ConsistencyWeight = double.Parse(c, inv) };
 if (flags.TryGetValue("balance", out var b)) options = options with { BalanceWeight = double.Parse(b, inv) };
@@ -67,7 +68,7 @@ if (flags.ContainsKey("ablation"))
 }
 else variants.Add(("NeuralMixtureEM", options));
 
-Console.WriteLine($"{data.Name}: {data.Rows} x {data.Columns}, K = {clusters}, {options.Network}, {options.Epochs} epochs, batch {options.BatchSize}, threads {get_num_threads()}");
+Console.WriteLine($"{data.Name}: {data.Rows} x {data.Columns}, K = {clusters}, network {options.Network}, {options.Epochs} epochs, {options.Restarts} restart(s), batch {options.BatchSize}, threads {get_num_threads()}");
 foreach (var (name, variant) in variants)
 {
     var accs = new List<double>();
@@ -84,7 +85,7 @@ foreach (var (name, variant) in variants)
             if (!verbose || p.Phase != TrainingPhase.Training) return;
             var now = clock.Elapsed;
             var terms = p.Terms is null ? "" : string.Join(" ", p.Terms.Select(kv => $"{kv.Key} {kv.Value:F4}"));
-            Console.WriteLine($"  epoch {p.Iteration,3}/{p.TotalIterations} {(now - last).TotalSeconds,6:F1} s {Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds,7:F1} cpu  loss {p.Objective:F4}  {terms}  sizes [{string.Join(" ", p.ClusterSizes ?? [])}]");
+            Console.WriteLine($"  restart {p.Restart} epoch {p.Iteration,3}/{p.TotalIterations} {(now - last).TotalSeconds,6:F1} s {Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds,7:F1} cpu  loss {p.Objective:F4}  {terms}  sizes [{string.Join(" ", p.ClusterSizes ?? [])}]");
             last = now;
         });
         using var model = new NeuralMixtureEm(variant with { Seed = seed }).Fit(data, progress);
@@ -94,7 +95,7 @@ foreach (var (name, variant) in variants)
         double acc = ClusterScores.Accuracy(data.Labels!, labels);
         double nmi = ClusterScores.NormalizedMutualInformation(data.Labels!, labels);
         accs.Add(acc); nmis.Add(nmi); times.Add(seconds); cpus.Add(cpu);
-        Console.WriteLine($"  {name}, seed {seed}: ACC {acc:F4}  NMI {nmi:F4}  {seconds:F0} s wall, {cpu:F0} s CPU{(model.Summary.Warnings.Count > 0 ? "  warnings: " + string.Join("; ", model.Summary.Warnings) : "")}");
+        Console.WriteLine($"  {name}, seed {seed}: {model.Architecture.Kind} backbone, restart {model.Summary.BestRestart} kept: ACC {acc:F4}  NMI {nmi:F4}  {seconds:F0} s wall, {cpu:F0} s CPU{(model.Summary.Warnings.Count > 0 ? "  warnings: " + string.Join("; ", model.Summary.Warnings) : "")}");
     }
     Console.WriteLine($"{name}: ACC {Mean(accs):F4} ± {Std(accs):F4}  NMI {Mean(nmis):F4} ± {Std(nmis):F4}  time {Mean(times):F0} s wall, {Mean(cpus):F0} s CPU per fit ({seeds.Length} seeds)");
 }

@@ -9,7 +9,7 @@ internal sealed class ModelSettingOptions
     private readonly Option<int> _seed = new("--seed") { Description = "Random seed; the same seed gives the same labels on CPU.", DefaultValueFactory = _ => 0 };
     private readonly Option<string> _device = new("--device") { Description = "cpu, cuda, cuda:N or auto.", DefaultValueFactory = _ => "cpu" };
     private readonly Option<string?> _covariance = new("--covariance") { Description = "Covariance type for gmm: full, diag, spherical or tied." };
-    private readonly Option<int?> _restarts = new("--restarts") { Description = "Restarts (n_init) for kmeans and gmm; the best is kept." };
+    private readonly Option<int?> _restarts = new("--restarts") { Description = "Restarts (n_init): kmeans and gmm keep the best objective; deep models train every attempt for RestartEpochs (--set, default 10) epochs and continue the one with the lowest loss." };
     private readonly Option<int?> _maxIterations = new("--max-iterations") { Description = "EM/Lloyd iteration limit." };
     private readonly Option<int?> _epochs = new("--epochs") { Description = "Joint training epochs of deep models." };
     private readonly Option<int?> _pretrainEpochs = new("--pretrain-epochs") { Description = "Autoencoder pretraining epochs of deep models (for mixae/damic, a value > 0 selects the k-means initialisation from a pretrained autoencoder)." };

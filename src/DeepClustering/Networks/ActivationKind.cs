@@ -16,6 +16,11 @@ public enum NetworkKind
     Mlp,
     /// <summary>Convolutional encoder and transposed-convolution decoder (image data with a known <see cref="Data.ImageShape"/>).</summary>
     Convolutional,
+    /// <summary>
+    /// <see cref="Convolutional"/> for images of at least 16x16 pixels (what its stride-2 layers need), else
+    /// <see cref="Mlp"/>; resolved when fitting, and the fitted architecture records the kind chosen.
+    /// </summary>
+    Auto,
 }
 
 /// <summary>How weights are initialised.</summary>

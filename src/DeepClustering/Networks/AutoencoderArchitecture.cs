@@ -54,6 +54,7 @@ public sealed record AutoencoderArchitecture(
         foreach (var h in HiddenSizes)
             if (h is < 1 or > MaxWidth) throw new ArgumentException($"HiddenSizes entries must be in [1, {MaxWidth}]; got {h}.");
         if (HiddenSizes.Count > 16) throw new ArgumentException($"at most 16 hidden layers are supported; got {HiddenSizes.Count}.");
+        if (Kind == NetworkKind.Auto) throw new ArgumentException("Network = Auto is resolved against the data when fitting; an architecture needs Mlp or Convolutional.");
         if (Kind == NetworkKind.Convolutional)
         {
             if (Image is null) throw new ArgumentException("Network = Convolutional needs image data (a dataset with an ImageShape); use Network = Mlp for tabular data.");

@@ -66,10 +66,15 @@ public sealed class AutoencoderTrainer
         }
     }
 
-    /// <summary>Resolves default sizes and checks that the architecture fits the data.</summary>
+    /// <summary>Smallest image side for which <see cref="NetworkKind.Auto"/> picks the convolutional network.</summary>
+    public const int MinConvolutionalSide = 16;
+
+    /// <summary>Resolves <see cref="NetworkKind.Auto"/> and default sizes, and checks that the architecture fits the data.</summary>
     internal static AutoencoderArchitecture ResolveArchitecture(NetworkKind kind, Dataset data, IReadOnlyList<int>? hidden, int latent,
         ActivationKind activation, bool tanh, bool glorot, string networkOption)
     {
+        if (kind == NetworkKind.Auto)
+            kind = data.Image is { Height: >= MinConvolutionalSide, Width: >= MinConvolutionalSide } ? NetworkKind.Convolutional : NetworkKind.Mlp;
         if (kind == NetworkKind.Convolutional && data.Image is null)
             throw new ArgumentOutOfRangeException(networkOption, kind, $"{networkOption} = Convolutional needs image data (a dataset with an ImageShape); '{data.Name}' is tabular. Use {networkOption} = Mlp.");
         var architecture = new AutoencoderArchitecture(kind, data.Columns,

@@ -149,41 +149,97 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
 
         var clock = Stopwatch.StartNew();
         var device = DeviceResolver.Resolve(options.Device);
-        var warnings = new List<string>();
         using var random = new RandomSource(options.Seed);
-        AutoencoderNetwork? network = null;
-        THead? head = null;
+        // With restarts, every attempt trains for the warm-up epochs and the one with the lowest loss continues. Without
+        // joint training there is no loss to compare them by, so one attempt runs (and the summary says so).
+        int restarts = epochs > 0 ? options.Restarts : 1;
+        string? restartNote = options.Restarts > 1 && epochs == 0
+            ? $"Restarts = {options.Restarts} was not used: restarts are compared by their joint-training loss and this fit trains 0 epochs (InitialClusteringRestarts restarts the clustering of the codes)."
+            : null;
+        int warmUp = restarts > 1 ? Math.Min(options.RestartEpochs, epochs) : epochs;
+        Attempt? best = null;
+        try
+        {
+            for (int restart = 0; restart < restarts; restart++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                // Restart 0 draws from the fit's own random source, so a single attempt is what it always was.
+                var attemptRandom = restart == 0 ? random : random.Derive(1000 + restart);
+                int index = restart; // the lambda outlives this iteration
+                var attemptProgress = progress is null || restarts == 1 ? progress : new ForwardingProgress(p => progress.Report(p with { Restart = index }));
+                var attempt = StartAttempt(data, restart, device, attemptRandom, ownsRandom: restart > 0, epochs, attemptProgress, cancellationToken);
+                if (restartNote is not null) attempt.Context!.Warn(restartNote);
+                try
+                {
+                    if (warmUp > 0) attempt.Stopped = TrainJointly(attempt, 0, warmUp, restart);
+                }
+                catch
+                {
+                    attempt.Dispose();
+                    throw;
+                }
+                if (best is null || attempt.LastLoss < best.LastLoss)
+                {
+                    best?.Dispose();
+                    best = attempt;
+                }
+                else
+                {
+                    attempt.Dispose();
+                }
+            }
+            var winner = best!;
+            if (restarts > 1)
+                Logger?.LogInformation("{Model}: kept restart {Restart} of {Restarts} (loss {Loss:G5} after {Epochs} epochs)",
+                    GetType().Name, winner.Restart, restarts, winner.LastLoss, warmUp);
+            if (!winner.Stopped && warmUp < epochs) winner.Stopped = TrainJointly(winner, warmUp, epochs, winner.Restart);
+            var model = Finish(winner, epochs, clock);
+            winner.Dispose(); // what the model did not take over: the scaled data, the optimiser, a derived random source
+            best = null;
+            return model;
+        }
+        finally
+        {
+            best?.Dispose();
+        }
+    }
+
+    /// <summary>Steps 1 and 2 of one attempt: the autoencoder (pretrained or copied), the head and its initial clustering, the optimiser.</summary>
+    private Attempt StartAttempt(Dataset data, int restart, Device device, RandomSource random, bool ownsRandom, int epochs,
+        IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        var options = Options;
+        var pretrained = options.PretrainedAutoencoder;
+        var attempt = new Attempt(random, ownsRandom, progress) { Restart = restart };
         try
         {
             // 1. Autoencoder.
-            Scaler scaler;
-            IReadOnlyList<double> pretrainHistory;
             if (pretrained is not null)
             {
-                scaler = pretrained.Scaler;
-                network = pretrained.CloneNetwork(device);
-                pretrainHistory = pretrained.LossHistory;
+                attempt.Scaler = pretrained.Scaler;
+                attempt.Network = pretrained.CloneNetwork(device);
+                attempt.PretrainHistory = pretrained.LossHistory;
             }
             else
             {
                 var architecture = AutoencoderTrainer.ResolveArchitecture(options.Network, data, options.HiddenSizes, options.ResolvedLatentSize,
                     options.Activation, options.TanhBottleneck, options.GlorotInit, nameof(options.Network));
-                scaler = DeepScaling.Fit(data, options.Scaler);
-                network = architecture.Create(random.Generator);
-                network.to(device);
-                pretrainHistory = Array.Empty<double>();
+                attempt.Scaler = DeepScaling.Fit(data, options.Scaler);
+                attempt.Network = architecture.Create(random.Generator);
+                attempt.Network.to(device);
             }
-            using var x = DeepScaling.ToTensor(scaler, data, device);
+            var network = attempt.Network;
+            attempt.Data = DeepScaling.ToTensor(attempt.Scaler, data, device);
             if (pretrained is null && options.PretrainEpochs > 0)
-                pretrainHistory = AutoencoderTraining.Train(network, x, options.ToPretrainSettings(), random, device, progress, Logger, cancellationToken);
+                attempt.PretrainHistory = AutoencoderTraining.Train(network, attempt.Data, options.ToPretrainSettings(), random, device, progress, Logger, cancellationToken);
 
-            var context = new DeepTrainingContext(options, device, random, network, x, epochs, Logger, warnings, cancellationToken) { Image = data.Image, Progress = progress };
+            var context = attempt.Context = new DeepTrainingContext(options, device, random, network, attempt.Data, epochs, Logger, attempt.Warnings, cancellationToken)
+                { Image = data.Image, Progress = progress };
 
             // 2. Head and initial clustering.
-            head = CreateHead(context) ?? throw new InvalidOperationException($"{GetType().Name}.CreateHead returned null.");
+            var head = attempt.Head = CreateHead(context) ?? throw new InvalidOperationException($"{GetType().Name}.CreateHead returned null.");
             head.to(device);
             cancellationToken.ThrowIfCancellationRequested();
-            FitSummary? initialSummary = null;
             var settings = GetInitialClustering(options);
             if (settings is null)
             {
@@ -192,69 +248,116 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
             else
             {
                 using var initial = RunInitialClustering(context, settings, progress);
-                initialSummary = initial.Model.Summary;
+                attempt.InitialSummary = initial.Model.Summary;
                 context.ClusterSizes = initial.ClusterSizes;
                 progress?.Report(new TrainingProgress(TrainingPhase.Initialization, 0, 1, 1, initial.Objective, initial.ClusterSizes));
                 Initialize(context, head, initial);
             }
-
-            // 3. Joint training.
-            var history = new List<double>();
-            bool stoppedEarly = false;
-            if (epochs > 0)
-                stoppedEarly = TrainJointly(context, head, epochs, history, progress);
-
-            // 4. Final assignment.
-            cancellationToken.ThrowIfCancellationRequested();
-            network.eval();
-            head.eval();
-            var sizes = ClusterSizesOf(context, head);
-            context.ClusterSizes = sizes;
-            var collapse = CollapseMessage(sizes, context.Rows, epochs);
-            if (collapse is not null) context.Warn(collapse);
-            FitSummary summary;
-            if (history.Count > 0 || initialSummary is null)
-            {
-                double final = history.Count > 0 ? history[^1] : pretrainHistory.Count > 0 ? pretrainHistory[^1] : double.NaN;
-                IReadOnlyList<double> objectiveHistory = history.Count > 0 ? history : pretrainHistory;
-                summary = new FitSummary(stoppedEarly || !HasStoppingCriterion, history.Count, final, objectiveHistory.ToArray(), 0,
-                    clock.Elapsed, warnings.ToArray());
-            }
-            else
-            {
-                // No joint training: the clustering of the codes is the model's fit.
-                summary = new FitSummary(initialSummary.Converged, initialSummary.Iterations, initialSummary.FinalObjective,
-                    initialSummary.ObjectiveHistory.ToArray(), initialSummary.BestRestart, clock.Elapsed,
-                    warnings.Concat(initialSummary.Warnings).ToArray());
-            }
-            progress?.Report(new TrainingProgress(TrainingPhase.Finalizing, 0, 1, 1, summary.FinalObjective, sizes, GetEffectiveClusters(head), Message: collapse));
-            var parts = new DeepModelParts(network, scaler, options, summary, pretrainHistory, device);
-            var model = CreateModel(parts, head);
-            network = null;
-            head = null;
-            return model;
+            if (epochs > 0) attempt.Optimizer = CreateOptimizer(context, head);
+            return attempt;
         }
-        finally
+        catch
         {
-            head?.Dispose();
-            network?.Dispose();
+            attempt.Dispose();
+            throw;
         }
     }
 
-    private bool TrainJointly(DeepTrainingContext context, THead head, int epochs, List<double> history, IProgress<TrainingProgress>? progress)
+    /// <summary>Step 4: the final assignment, the fit summary and the model (which takes over the attempt's network and head).</summary>
+    private TModel Finish(Attempt attempt, int epochs, Stopwatch clock)
     {
+        var context = attempt.Context!;
+        var network = attempt.Network!;
+        var head = attempt.Head!;
+        var history = attempt.History;
+        var pretrainHistory = attempt.PretrainHistory;
+        var initialSummary = attempt.InitialSummary;
+        var warnings = attempt.Warnings;
+        context.CancellationToken.ThrowIfCancellationRequested();
+        network.eval();
+        head.eval();
+        var sizes = ClusterSizesOf(context, head);
+        context.ClusterSizes = sizes;
+        var collapse = CollapseMessage(sizes, context.Rows, epochs);
+        if (collapse is not null) context.Warn(collapse);
+        FitSummary summary;
+        if (history.Count > 0 || initialSummary is null)
+        {
+            double final = history.Count > 0 ? history[^1] : pretrainHistory.Count > 0 ? pretrainHistory[^1] : double.NaN;
+            IReadOnlyList<double> objectiveHistory = history.Count > 0 ? history : pretrainHistory;
+            summary = new FitSummary(attempt.Stopped || !HasStoppingCriterion, history.Count, final, objectiveHistory.ToArray(), attempt.Restart,
+                clock.Elapsed, warnings.ToArray());
+        }
+        else
+        {
+            // No joint training: the clustering of the codes is the model's fit.
+            summary = new FitSummary(initialSummary.Converged, initialSummary.Iterations, initialSummary.FinalObjective,
+                initialSummary.ObjectiveHistory.ToArray(), initialSummary.BestRestart, clock.Elapsed,
+                warnings.Concat(initialSummary.Warnings).ToArray());
+        }
+        attempt.Progress?.Report(new TrainingProgress(TrainingPhase.Finalizing, 0, 1, 1, summary.FinalObjective, sizes, GetEffectiveClusters(head), Message: collapse));
+        var parts = new DeepModelParts(network, attempt.Scaler!, Options, summary, pretrainHistory, context.Device);
+        var model = CreateModel(parts, head);
+        attempt.ReleaseModelParts();
+        return model;
+    }
+
+    /// <summary>One restart's state: what it owns is disposed with it unless the model took it over.</summary>
+    private sealed class Attempt(RandomSource random, bool ownsRandom, IProgress<TrainingProgress>? progress) : IDisposable
+    {
+        public int Restart { get; init; }
+        public RandomSource Random { get; } = random;
+        public IProgress<TrainingProgress>? Progress { get; } = progress;
+        public Scaler? Scaler { get; set; }
+        public AutoencoderNetwork? Network { get; set; }
+        public IReadOnlyList<double> PretrainHistory { get; set; } = Array.Empty<double>();
+        public Tensor? Data { get; set; }
+        public DeepTrainingContext? Context { get; set; }
+        public THead? Head { get; set; }
+        public FitSummary? InitialSummary { get; set; }
+        public optim.Optimizer? Optimizer { get; set; }
+        public List<double> History { get; } = new();
+        public List<string> Warnings { get; } = new();
+        public bool Stopped { get; set; }
+        public double LastLoss => History.Count > 0 ? History[^1] : double.PositiveInfinity;
+
+        /// <summary>The fitted model owns the network and the head from now on.</summary>
+        public void ReleaseModelParts()
+        {
+            Network = null;
+            Head = null;
+        }
+
+        public void Dispose()
+        {
+            Optimizer?.Dispose();
+            Head?.Dispose();
+            Network?.Dispose();
+            Data?.Dispose();
+            if (ownsRandom) Random.Dispose();
+        }
+    }
+
+    /// <summary>Step 3: joint training of an attempt over epochs [from, to); true when <see cref="EndEpoch"/> asked to stop.</summary>
+    private bool TrainJointly(Attempt attempt, int from, int to, int restart)
+    {
+        var context = attempt.Context!;
+        var head = attempt.Head!;
+        var optimizer = attempt.Optimizer!;
+        var history = attempt.History;
+        var progress = attempt.Progress;
+        int epochs = context.TotalEpochs;
         var ct = context.CancellationToken;
         var network = context.Network;
         int k = head.Clusters;
         long n = context.Rows;
         int batchSize = Options.BatchSize;
-        using var optimizer = CreateOptimizer(context, head);
         using var lossSum = zeros(1, device: context.Device);
         using var counts = zeros(new long[] { k }, ScalarType.Int64, context.Device);
         var termSums = new Dictionary<string, Tensor>();
         try
         {
-            for (int epoch = 0; epoch < epochs; epoch++)
+            for (int epoch = from; epoch < to; epoch++)
             {
                 ct.ThrowIfCancellationRequested();
                 context.Epoch = epoch;
@@ -309,7 +412,7 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
                     context.Warn(collapse);
                 }
                 Logger?.LogDebug("epoch {Epoch}/{Epochs}: loss {Loss:G5}", epoch + 1, epochs, mean);
-                progress?.Report(new TrainingProgress(TrainingPhase.Training, 0, epoch + 1, epochs, mean, sizes, GetEffectiveClusters(head), terms, collapse));
+                progress?.Report(new TrainingProgress(TrainingPhase.Training, restart, epoch + 1, epochs, mean, sizes, GetEffectiveClusters(head), terms, collapse));
                 if (EndEpoch(context, head, new DeepEpochResult(epoch, mean, terms, sizes))) return true;
             }
             return false;

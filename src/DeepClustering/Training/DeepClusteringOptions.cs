@@ -100,6 +100,17 @@ public abstract record DeepClusteringOptions : ClusteringOptions
     /// <summary>Restarts of the initial clustering (best objective kept).</summary>
     public int InitialClusteringRestarts { get; init; } = 10;
 
+    /// <summary>
+    /// Independent attempts of the whole fit (scikit-learn's <c>n_init</c>): each builds, pretrains and initialises its
+    /// own network from its own random stream and trains for <see cref="RestartEpochs"/> epochs; the attempt with the
+    /// lowest loss in its last warm-up epoch trains on to <see cref="DeepClusteringOptions.Epochs"/>, the others are
+    /// dropped. 1 (the default) is a single fit. Costs about (Restarts − 1) × (pretraining + RestartEpochs) epochs more.
+    /// </summary>
+    public int Restarts { get; init; } = 1;
+
+    /// <summary>Warm-up epochs of joint training after which the restarts are compared (capped at the training epochs).</summary>
+    public int RestartEpochs { get; init; } = 10;
+
     /// <summary>Share of all rows in the largest cluster from which a fit counts as collapsed.</summary>
     public double CollapseThreshold { get; init; } = 0.95;
 
@@ -132,6 +143,8 @@ public abstract record DeepClusteringOptions : ClusteringOptions
         OptionCheck.InRange(nameof(LearningRate), LearningRate, 0, 10);
         OptionCheck.Defined(nameof(InitialClustering), InitialClustering);
         OptionCheck.InRange(nameof(InitialClusteringRestarts), InitialClusteringRestarts, 1, 1000);
+        OptionCheck.InRange(nameof(Restarts), Restarts, 1, 100);
+        OptionCheck.InRange(nameof(RestartEpochs), RestartEpochs, 1);
         OptionCheck.InRange(nameof(CollapseThreshold), CollapseThreshold, 0.01, 1);
         OptionCheck.Defined(nameof(OnCollapse), OnCollapse);
     }

@@ -44,6 +44,7 @@ public class NeuralMixtureEmTests
         var options = new NeuralMixtureEmOptions
         {
             Clusters = 3, Seed = 4, Network = NetworkKind.Convolutional, HiddenSizes = new[] { 4, 8 }, LatentSize = 8, BatchSize = 32, Epochs = 3,
+            Restarts = 1,
         };
         var seen = new List<TrainingProgress>();
         using var model = new NeuralMixtureEm(options).Fit(images, new SyncProgress(seen.Add));
@@ -89,6 +90,19 @@ public class NeuralMixtureEmTests
         // Same seed, same model (CPU).
         using var again = new NeuralMixtureEm(options).Fit(images);
         Assert.True(DeepTestData.Same(p, again.PredictProbabilities(images)));
+    }
+
+    [Fact]
+    public void TheDefaultBackboneIsConvolutionalForImagesOfSixteenPixelsAndTheMlpOtherwise()
+    {
+        Assert.Equal(NetworkKind.Auto, new NeuralMixtureEmOptions().Network);
+        var options = new NeuralMixtureEmOptions { Clusters = 3, Epochs = 1, Restarts = 1, BatchSize = 32, HiddenSizes = new[] { 4, 8 }, LatentSize = 4 };
+        using var sixteen = new NeuralMixtureEm(options).Fit(DeepTestData.Images(rows: 60, side: 16, clusters: 3));
+        Assert.Equal(NetworkKind.Convolutional, sixteen.Architecture.Kind);
+        using var eight = new NeuralMixtureEm(options).Fit(DeepTestData.Images(rows: 60, side: 8, clusters: 3));
+        Assert.Equal(NetworkKind.Mlp, eight.Architecture.Kind);
+        using var tabular = new NeuralMixtureEm(options).Fit(Blobs);
+        Assert.Equal(NetworkKind.Mlp, tabular.Architecture.Kind);
     }
 
     [Fact]

@@ -189,11 +189,65 @@ public class DeepPipelineTests
     }
 
     [Fact]
+    public void RestartsWarmUpEveryAttemptAndTheLowestLossTrainsOn()
+    {
+        var toy = new Toy(Tiny() with { Restarts = 3, RestartEpochs = 2, Epochs = 4 });
+        var seen = new List<TrainingProgress>();
+        using var model = toy.Fit(Data, new SyncProgress(seen.Add));
+        // Three attempts of two warm-up epochs each, then the winner's epochs 3 and 4.
+        Assert.Equal(new[] { "CreateHead", "Initialize(null)", "BeginEpoch(0)", "EndEpoch(0)", "BeginEpoch(1)", "EndEpoch(1)" },
+            toy.Calls.Take(6));
+        Assert.Equal(3, toy.Calls.Count(c => c == "CreateHead"));
+        Assert.Equal(3 * 2 + 2, toy.Calls.Count(c => c.StartsWith("EndEpoch", StringComparison.Ordinal)));
+        Assert.Equal(new[] { "BeginEpoch(2)", "EndEpoch(2)", "BeginEpoch(3)", "EndEpoch(3)", "CreateModel" }, toy.Calls.TakeLast(5));
+        Assert.Equal(new[] { 0, 1, 2 }, seen.Where(p => p.Phase == TrainingPhase.Pretraining).Select(p => p.Restart).Distinct());
+
+        var warmUp = seen.Where(p => p.Phase == TrainingPhase.Training && p.Iteration == 2).ToList();
+        Assert.Equal(new[] { 0, 1, 2 }, warmUp.Select(p => p.Restart));
+        int winner = warmUp.MinBy(p => p.Objective)!.Restart;
+        Assert.Equal(winner, model.Summary.BestRestart);
+        Assert.Equal(new[] { 3, 4 }, seen.Where(p => p.Phase == TrainingPhase.Training && p.Iteration > 2).Select(p => p.Iteration));
+        Assert.All(seen.Where(p => p.Phase == TrainingPhase.Training && p.Iteration > 2), p => Assert.Equal(winner, p.Restart));
+        // The winner's history is its warm-up plus the rest: four epochs.
+        Assert.Equal(4, model.Summary.ObjectiveHistory.Count);
+        Assert.Equal(warmUp.Single(p => p.Restart == winner).Objective, model.Summary.ObjectiveHistory[1], 6);
+
+        // Attempts differ (own random streams) and the whole fit is reproducible.
+        Assert.NotEqual(warmUp[0].Objective, warmUp[1].Objective);
+        using var again = new Toy(Tiny() with { Restarts = 3, RestartEpochs = 2, Epochs = 4 }).Fit(Data);
+        Assert.True(DeepTestData.Same(model.PredictProbabilities(Data), again.PredictProbabilities(Data)));
+    }
+
+    [Fact]
+    public void RestartsWithoutJointTrainingRunOnceAndSaySo()
+    {
+        var toy = new Toy(Tiny() with { Restarts = 3, Epochs = 0 });
+        using var model = toy.Fit(Data);
+        Assert.Equal(1, toy.Calls.Count(c => c == "CreateHead"));
+        Assert.Contains(model.Summary.Warnings, w => w.Contains("Restarts = 3 was not used", StringComparison.Ordinal));
+        using var single = new Toy(Tiny() with { Epochs = 0 }).Fit(Data);
+        Assert.True(DeepTestData.Same(single.PredictProbabilities(Data), model.PredictProbabilities(Data)));
+        Assert.Empty(single.Summary.Warnings);
+    }
+
+    [Fact]
+    public void OneRestartIsTheSingleFit()
+    {
+        using var single = new Toy(Tiny()).Fit(Data);
+        using var restarted = new Toy(Tiny() with { Restarts = 1, RestartEpochs = 1 }).Fit(Data);
+        Assert.True(DeepTestData.Same(single.PredictProbabilities(Data), restarted.PredictProbabilities(Data)));
+        Assert.Equal(0, single.Summary.BestRestart);
+    }
+
+    [Fact]
     public void InvalidOptionsAndDataAreRejected()
     {
         Assert.Equal("Clusters", Assert.Throws<ArgumentOutOfRangeException>(() => new Toy(Tiny() with { Clusters = 0 }).Fit(Data)).ParamName);
         Assert.Equal("Temperature", Assert.Throws<ArgumentOutOfRangeException>(() => new Toy(Tiny() with { Temperature = 0 }).Fit(Data)).ParamName);
         Assert.Equal("CollapseThreshold", Assert.Throws<ArgumentOutOfRangeException>(() => new Toy(Tiny() with { CollapseThreshold = 2 }).Fit(Data)).ParamName);
+        Assert.Equal("Restarts", Assert.Throws<ArgumentOutOfRangeException>(() => new Toy(Tiny() with { Restarts = 0 }).Fit(Data)).ParamName);
+        Assert.Equal("RestartEpochs", Assert.Throws<ArgumentOutOfRangeException>(() => new Toy(Tiny() with { RestartEpochs = 0 }).Fit(Data)).ParamName);
+
         Assert.Throws<ArgumentException>(() => new Toy(Tiny() with { Clusters = 5 }).Fit(DeepTestData.Blobs(rows: 4)));
     }
 
