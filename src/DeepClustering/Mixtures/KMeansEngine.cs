@@ -96,6 +96,7 @@ internal static class KMeansEngine
             var d = pp.add(xx.narrow(0, s, len).unsqueeze(0), Scalars.One).addmm_(points, xc.t(), beta: 1, alpha: -2);
             parts.Add(d.clamp_min_(Scalars.Zero));
         }
+        if (parts.Count == 0) return empty(new[] { points.shape[0], 0L }, dtype: x.dtype, device: x.device).MoveToOuterDisposeScope(); // no rows
         return (parts.Count == 1 ? parts[0] : cat(parts, 1)).MoveToOuterDisposeScope();
     }
 

@@ -18,7 +18,7 @@ internal static class TensorArrays
         using var scope = NewDisposeScope(); // detach() and to() make handles of their own
         using var c = t.detach().to(ScalarType.Float64, CPU).contiguous();
         var a = new double[t.shape[0], t.shape[1]];
-        Buffer.BlockCopy(c.data<double>().ToArray(), 0, a, 0, a.Length * sizeof(double));
+        if (a.Length > 0) Buffer.BlockCopy(c.data<double>().ToArray(), 0, a, 0, a.Length * sizeof(double)); // data<T>() of an empty tensor throws
         return a;
     }
 
@@ -27,7 +27,7 @@ internal static class TensorArrays
         using var scope = NewDisposeScope(); // detach() and to() make handles of their own
         using var c = t.detach().to(ScalarType.Float64, CPU).contiguous();
         var a = new double[t.shape[0], t.shape[1], t.shape[2]];
-        Buffer.BlockCopy(c.data<double>().ToArray(), 0, a, 0, a.Length * sizeof(double));
+        if (a.Length > 0) Buffer.BlockCopy(c.data<double>().ToArray(), 0, a, 0, a.Length * sizeof(double));
         return a;
     }
 
@@ -36,7 +36,7 @@ internal static class TensorArrays
         using var scope = NewDisposeScope(); // detach() and to() make handles of their own
         using var c = t.detach().to(ScalarType.Float32, CPU).contiguous();
         var a = new float[t.shape[0], t.shape[1]];
-        Buffer.BlockCopy(c.data<float>().ToArray(), 0, a, 0, a.Length * sizeof(float));
+        if (a.Length > 0) Buffer.BlockCopy(c.data<float>().ToArray(), 0, a, 0, a.Length * sizeof(float));
         return a;
     }
 
