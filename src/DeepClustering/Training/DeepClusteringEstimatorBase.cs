@@ -266,13 +266,8 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
     /// <summary>Step 4: the final assignment, the fit summary and the model (which takes over the attempt's network and head).</summary>
     private TModel Finish(Attempt attempt, int epochs, Stopwatch clock)
     {
-        var context = attempt.Context!;
-        var network = attempt.Network!;
-        var head = attempt.Head!;
-        var history = attempt.History;
-        var pretrainHistory = attempt.PretrainHistory;
-        var initialSummary = attempt.InitialSummary;
-        var warnings = attempt.Warnings;
+        var (context, network, head) = (attempt.Context!, attempt.Network!, attempt.Head!);
+        var (history, pretrainHistory, initialSummary, warnings) = (attempt.History, attempt.PretrainHistory, attempt.InitialSummary, attempt.Warnings);
         context.CancellationToken.ThrowIfCancellationRequested();
         network.eval();
         head.eval();
