@@ -30,7 +30,7 @@ public class NeuralMixtureEmTests
         Assert.Empty(model.Summary.Warnings);
     }
 
-    [Fact(Skip = "Known failure, NeuralMixtureEM issue still open: pure EM without augmentation does not yet separate the blobs (ACC < 0.95).")]
+    [Fact]
     public void PureEmWithoutAugmentationSeparatesBlobs()
     {
         using var model = new NeuralMixtureEm(Tiny() with { ConsistencyWeight = 0, Augment = false }).Fit(Blobs);
