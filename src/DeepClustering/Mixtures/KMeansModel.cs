@@ -90,11 +90,12 @@ public sealed class KMeansModel : MixtureModelBase
     {
         var (dev, options, d, k) = ReadHeader<KMeansOptions>(r, (ModelType, FormatVersion), device, "clusters");
         if (d < 1 || k < 1) throw new ModelFormatException("KMeans model file has an invalid feature or cluster count.");
+        ValidateOptions(options, "KMeans model file");
         var dtype = ReadDtype(r, "KMeans model file");
         var summary = FitSummaryRecord.Read(r);
         using var c = r.GetTensor("centroids", dev, new long[] { k, d });
         using var center = r.GetTensor("center", dev, new long[] { d });
-        if (c.dtype != ScalarType.Float64 || center.dtype != ScalarType.Float64) throw new ModelFormatException("KMeans model tensors must be float64.");
+        CheckFiniteFloat64("KMeans", ("centroids", c), ("center", center)); // NaN centres would predict silently wrong labels
         return new KMeansModel(options, c, center, r.Get<double>("inertia"), summary, dtype, dev);
     }
 

@@ -94,6 +94,25 @@ public sealed class ModelFileFuzzTests(ITestOutputHelper output)
         Assert.Contains("non-finite", ex.Message);
     }
 
+    [Fact]
+    public void NonFiniteKMeansCentroidsAreRejected()
+    {
+        // Regression: the k-means loader alone skipped the finite check; a NaN centre predicted silently wrong labels.
+        var file = Bases.Value.Single(b => b.Model == "kmeans").File;
+        var entries = ZipSurgery.Entries(file);
+        Assert.Contains(entries, e => e.Name == "tensors/centroids");
+        var damaged = ZipSurgery.Build(entries.Select(e =>
+        {
+            if (e.Name != "tensors/centroids") return e;
+            var v = (byte[])e.Data.Clone();
+            BitConverter.GetBytes(double.NaN).CopyTo(v, 0); // k-means stores float64 centres
+            return (e.Name, v);
+        }));
+        var ex = Assert.Throws<ModelFormatException>(() => ModelFile.Load(new MemoryStream(damaged)));
+        Assert.Contains("non-finite", ex.Message);
+        Assert.Contains("centroids", ex.Message);
+    }
+
     [Theory]
     [InlineData("kmeans")]
     [InlineData("ae-gmm")]
