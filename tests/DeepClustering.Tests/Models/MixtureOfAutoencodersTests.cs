@@ -33,6 +33,30 @@ public class MixtureOfAutoencodersTests
         Assert.DoesNotContain(model.Summary.Warnings, w => w.Contains("assignment collapse"));
     }
 
+    [Fact]
+    public void TheInitialClusteringOptionPicksTheClusteringOfTheCodes()
+    {
+        // Regression: the mixture of autoencoders always ran k-means on the codes, whatever InitialClustering said.
+        var data = Blobs();
+        var options = Tiny(MixtureOfAutoencodersVariant.Damic) with
+        {
+            Initialization = MixtureOfAutoencodersInitialization.KMeans, PretrainEpochs = 3, WarmupEpochs = 1, Epochs = 1, InitialClusteringRestarts = 1,
+        };
+        List<TrainingProgress> Init(InitialClusteringKind kind)
+        {
+            var seen = new List<TrainingProgress>();
+            using var model = new MixtureOfAutoencoders(options with { InitialClustering = kind }).Fit(data, new AutoencoderTrainerTests.SyncProgress(seen.Add));
+            return seen.Where(p => p.Phase == TrainingPhase.Initialization).ToList();
+        }
+        var kmeans = Init(InitialClusteringKind.KMeans);
+        var mixture = Init(InitialClusteringKind.GaussianMixture);
+        Assert.NotEmpty(kmeans);
+        Assert.NotEmpty(mixture);
+        // k-means reports its inertia (positive); the Gaussian mixture its mean log-likelihood, a different objective.
+        Assert.True(kmeans[^1].Objective > 0);
+        Assert.NotEqual(kmeans[^1].Objective, mixture[^1].Objective);
+    }
+
     [Theory]
     [InlineData(MixtureOfAutoencodersVariant.Damic)]
     [InlineData(MixtureOfAutoencodersVariant.Mixae)]
