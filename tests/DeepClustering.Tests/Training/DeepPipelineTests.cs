@@ -231,6 +231,17 @@ public class DeepPipelineTests
     }
 
     [Fact]
+    public void CancellationDuringALaterRestartThrowsAndReturnsNoModel()
+    {
+        using var cts = new CancellationTokenSource();
+        var progress = new SyncProgress(p => { if (p.Phase == TrainingPhase.Training && p.Restart == 1) cts.Cancel(); });
+        var toy = new Toy(Tiny() with { Restarts = 3, RestartEpochs = 2, Epochs = 4 });
+        Assert.ThrowsAny<OperationCanceledException>(() => toy.Fit(Data, progress, cts.Token));
+        Assert.Equal(2, toy.Calls.Count(c => c == "CreateHead")); // the third attempt never started
+        Assert.DoesNotContain("CreateModel", toy.Calls);
+    }
+
+    [Fact]
     public void OneRestartIsTheSingleFit()
     {
         using var single = new Toy(Tiny()).Fit(Data);
