@@ -171,7 +171,7 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
                 if (restartNote is not null) attempt.Context!.Warn(restartNote);
                 try
                 {
-                    if (warmUp > 0) attempt.Stopped = TrainJointly(attempt, 0, warmUp, restart);
+                    if (warmUp > 0) attempt.Stopped = TrainJointly(attempt, 0, warmUp);
                 }
                 catch
                 {
@@ -192,7 +192,7 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
             if (restarts > 1)
                 Logger?.LogInformation("{Model}: kept restart {Restart} of {Restarts} (loss {Loss:G5} after {Epochs} epochs)",
                     GetType().Name, winner.Restart, restarts, winner.LastLoss, warmUp);
-            if (!winner.Stopped && warmUp < epochs) winner.Stopped = TrainJointly(winner, warmUp, epochs, winner.Restart);
+            if (!winner.Stopped && warmUp < epochs) winner.Stopped = TrainJointly(winner, warmUp, epochs);
             var model = Finish(winner, epochs, clock);
             winner.Dispose(); // what the model did not take over: the scaled data, the optimiser, a derived random source
             best = null;
@@ -334,7 +334,7 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
     }
 
     /// <summary>Step 3: joint training of an attempt over epochs [from, to); true when <see cref="EndEpoch"/> asked to stop.</summary>
-    private bool TrainJointly(Attempt attempt, int from, int to, int restart)
+    private bool TrainJointly(Attempt attempt, int from, int to)
     {
         var context = attempt.Context!;
         var head = attempt.Head!;
@@ -407,7 +407,7 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
                     context.Warn(collapse);
                 }
                 Logger?.LogDebug("epoch {Epoch}/{Epochs}: loss {Loss:G5}", epoch + 1, epochs, mean);
-                progress?.Report(new TrainingProgress(TrainingPhase.Training, restart, epoch + 1, epochs, mean, sizes, GetEffectiveClusters(head), terms, collapse));
+                progress?.Report(new TrainingProgress(TrainingPhase.Training, attempt.Restart, epoch + 1, epochs, mean, sizes, GetEffectiveClusters(head), terms, collapse));
                 if (EndEpoch(context, head, new DeepEpochResult(epoch, mean, terms, sizes))) return true;
             }
             return false;
