@@ -42,7 +42,12 @@ public static class ClusteringModuleSample
             Seed = seed,
             LatentSize = named.ContainsKey("latent") ? Int("latent", 10) : null,
             HiddenSizes = named.TryGetValue("hidden", out var hidden) ? hidden.Split('-').Select(int.Parse).ToArray() : null,
-            Activation = named.GetValueOrDefault("activation") == "relu" ? DeepClustering.Networks.ActivationKind.ReLU : defaults.Activation,
+            Activation = named.GetValueOrDefault("activation") switch
+            {
+                "relu" => DeepClustering.Networks.ActivationKind.ReLU,
+                "leaky" => DeepClustering.Networks.ActivationKind.LeakyReLU,
+                _ => defaults.Activation,
+            },
             PretrainEpochs = Int("pretrain-epochs", defaults.PretrainEpochs),
             Epochs = Int("epochs", defaults.Epochs),
             BatchSize = Int("batch", defaults.BatchSize),
@@ -60,7 +65,7 @@ public static class ClusteringModuleSample
         {
             case "pretrain":
             {
-                var aeOptions = options.ToAutoencoderTrainerOptions();
+                var aeOptions = options.ToAutoencoderTrainerOptions(data);
                 using var ae = new AutoencoderTrainer(aeOptions).Fit(data, progress);
                 ae.Save(named["out"]);
                 output.WriteLine($"saved {named["out"]}: {ae.Architecture}, final loss {ae.LossHistory[^1]:G5}, {clock.Elapsed.TotalSeconds:F1}s");

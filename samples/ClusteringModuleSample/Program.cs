@@ -1,7 +1,7 @@
 // Run: dotnet run -c Release --project samples/ClusteringModuleSample -- <command> <dataset> [options]
 // Sample and benchmark for the clustering module (shallow CM and deep AE-CM) on MNIST-test and USPS.
 // Datasets: the library's embedded ones (mnist-test, usps, digits, ...).
-//   pretrain <dataset> --out FILE [--seed S] [--pretrain-epochs P] [--latent D] [--activation relu]
+//   pretrain <dataset> --out FILE [--seed S] [--pretrain-epochs P] [--latent D] [--activation relu|leaky]
 //                                                   pretrain and save the autoencoder (AE-CM's network options)
 //   aecm     <dataset> [--ae FILE] [--seed S] [options]                          AE-CM (pretrains when --ae is absent)
 //   baseline <dataset> --ae FILE [--seed S]                                      AE + k-means and AE + GMM on the same codes

@@ -35,7 +35,7 @@ public static class CompareDeepModels
         var pretrain = new AutoencoderMixtureOptions { Clusters = k, Seed = seed };
         if (pretrainEpochs is int pe) pretrain = pretrain with { PretrainEpochs = pe };
         var clock = Stopwatch.StartNew();
-        using var autoencoder = new AutoencoderTrainer(pretrain.ToAutoencoderTrainerOptions()).Fit(data);
+        using var autoencoder = new AutoencoderTrainer(pretrain.ToAutoencoderTrainerOptions(data)).Fit(data);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{data.Name}: {data.Rows} x {data.Columns}, {k} classes; autoencoder pretrained in {clock.Elapsed.TotalSeconds:F0} s"));
 

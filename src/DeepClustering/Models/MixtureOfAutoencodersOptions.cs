@@ -1,4 +1,5 @@
 using DeepClustering.Core;
+using DeepClustering.Data;
 using DeepClustering.Networks;
 using DeepClustering.Training;
 
@@ -71,6 +72,15 @@ public sealed record MixtureOfAutoencodersOptions : DeepClusteringOptions
         PretrainNoise = NoiseKind.Masking;
         PretrainNoiseLevel = 0.2;
     }
+
+    /// <summary>
+    /// With the k-means initialisation on images of at least 16×16 pixels, a null
+    /// <see cref="DeepClusteringOptions.PretrainAugment"/> or <see cref="DeepClusteringOptions.JointAugment"/> means
+    /// training on random views (ours, after DEC-DA): it lifted DAMIC on MNIST-test from 0.79 to 0.83 and on USPS
+    /// from 0.77 to 0.80 (README, Results). From random weights, or on 8×8 digits, views made the fits worse.
+    /// </summary>
+    protected override bool AugmentsByDefault(ImageShape? image) =>
+        Initialization == MixtureOfAutoencodersInitialization.KMeans && IsLargeImage(image);
 
     /// <summary>MIXAE (default) or DAMIC.</summary>
     public MixtureOfAutoencodersVariant Variant { get; init; } = MixtureOfAutoencodersVariant.Mixae;

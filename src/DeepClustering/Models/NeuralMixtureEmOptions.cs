@@ -59,9 +59,6 @@ public sealed record NeuralMixtureEmOptions : DeepClusteringOptions
     /// </summary>
     public bool Augment { get; init; } = true;
 
-    /// <summary>What the random views change: image geometry and pixel noise, or tabular noise and feature dropout.</summary>
-    public AugmentationOptions Augmentation { get; init; } = new();
-
     /// <summary>
     /// Learn the mixing weights π by the batch M-step (true) or keep them uniform (false, the default). Learned
     /// weights let a growing cluster raise its prior and take rows from the others (rich get richer); on the balanced
@@ -94,8 +91,6 @@ public sealed record NeuralMixtureEmOptions : DeepClusteringOptions
             throw new ArgumentOutOfRangeException(nameof(EmWeight), EmWeight, "EmWeight and ConsistencyWeight are both 0: nothing would be trained. Set EmWeight > 0 (neural EM), ConsistencyWeight > 0, or both.");
         if (ConsistencyWeight > 0 && !Augment)
             throw new ArgumentOutOfRangeException(nameof(ConsistencyWeight), ConsistencyWeight, "ConsistencyWeight > 0 compares two augmented views and needs Augment = true; set ConsistencyWeight = 0 for pure EM on the rows themselves.");
-        if (Augmentation is null) throw new ArgumentOutOfRangeException(nameof(Augmentation), null, "Augmentation must not be null; use AugmentationOptions.None to switch every part off.");
-        Augmentation.Validate(nameof(Augmentation));
         OptionCheck.InRange(nameof(UniformMixingEpochs), UniformMixingEpochs, 0);
         OptionCheck.GreaterThan(nameof(MixingRate), MixingRate, 0);
         OptionCheck.InRange(nameof(MixingRate), MixingRate, 0, 1);

@@ -55,7 +55,7 @@ public sealed class AutoencoderTrainer
         {
             network.to(device);
             using var x = DeepScaling.ToTensor(scaler, data, device);
-            var history = AutoencoderTraining.Train(network, x, Options.ToSettings(), random, device, progress, logger, cancellationToken);
+            var history = AutoencoderTraining.Train(network, x, data.Image, Options.ToSettings(), random, device, progress, logger, cancellationToken);
             network.eval();
             return new Autoencoder(network, scaler, history, clock.Elapsed, device);
         }
@@ -74,7 +74,7 @@ public sealed class AutoencoderTrainer
         ActivationKind activation, bool tanh, bool glorot, string networkOption)
     {
         if (kind == NetworkKind.Auto)
-            kind = data.Image is { Height: >= MinConvolutionalSide, Width: >= MinConvolutionalSide } ? NetworkKind.Convolutional : NetworkKind.Mlp;
+            kind = DeepClusteringOptions.IsLargeImage(data.Image) ? NetworkKind.Convolutional : NetworkKind.Mlp;
         if (kind == NetworkKind.Convolutional && data.Image is null)
             throw new ArgumentOutOfRangeException(networkOption, kind, $"{networkOption} = Convolutional needs image data (a dataset with an ImageShape); '{data.Name}' is tabular. Use {networkOption} = Mlp.");
         var architecture = new AutoencoderArchitecture(kind, data.Columns,

@@ -65,6 +65,15 @@ public sealed record AutoencoderTrainerOptions : ClusteringOptions
     /// <summary>L2 weight decay added to the gradient (Adam's weight_decay).</summary>
     public double WeightDecay { get; init; }
 
+    /// <summary>
+    /// Train on random views of each batch (<see cref="Augmentation"/>), each reconstructed as itself (DEC-DA's
+    /// pretraining). The codes then vary less with small shifts and rotations, which helps clustering them.
+    /// </summary>
+    public bool Augment { get; init; }
+
+    /// <summary>What the random views of <see cref="Augment"/> change.</summary>
+    public AugmentationOptions Augmentation { get; init; } = new();
+
     /// <inheritdoc />
     public override void Validate()
     {
@@ -79,8 +88,16 @@ public sealed record AutoencoderTrainerOptions : ClusteringOptions
         PretrainSettings.Check(nameof(BatchSize), BatchSize, nameof(LearningRate), LearningRate, nameof(Schedule), Schedule,
             nameof(ScheduleStepEpochs), ScheduleStepEpochs, nameof(ScheduleFactor), ScheduleFactor, nameof(Noise), Noise,
             nameof(NoiseLevel), NoiseLevel, nameof(WeightDecay), WeightDecay);
+        AugmentationCheck(nameof(Augmentation), Augmentation);
+    }
+
+    /// <summary>Shared check of an <see cref="AugmentationOptions"/> option.</summary>
+    internal static void AugmentationCheck(string option, AugmentationOptions? augmentation)
+    {
+        if (augmentation is null) throw new ArgumentOutOfRangeException(option, null, $"{option} must not be null; use AugmentationOptions.None to switch every part off.");
+        augmentation.Validate(option);
     }
 
     internal PretrainSettings ToSettings() => new(Epochs, BatchSize, LearningRate, Schedule, ScheduleStepEpochs, ScheduleFactor,
-        Noise, NoiseLevel, WeightDecay, nameof(LearningRate));
+        Noise, NoiseLevel, WeightDecay, nameof(LearningRate), Augment ? Augmentation : null);
 }

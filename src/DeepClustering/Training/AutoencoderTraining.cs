@@ -1,4 +1,5 @@
 using DeepClustering.Core;
+using DeepClustering.Data;
 using DeepClustering.Networks;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
@@ -12,9 +13,12 @@ internal static class AutoencoderTraining
     /// <summary>
     /// Trains <paramref name="network"/> (already on <paramref name="device"/>) to reconstruct <paramref name="data"/>
     /// (scaled, N x D, on the device). One dispose scope per batch; batches are drawn by index_select from a
-    /// permutation of the generator, so the same seed gives the same weights on CPU. Returns the mean loss per epoch.
+    /// permutation of the generator, so the same seed gives the same weights on CPU. With
+    /// <see cref="PretrainSettings.Augmentation"/>, each batch is replaced by a random view of itself (rows of
+    /// <paramref name="image"/> shape, or tabular rows) that the network reconstructs, as in DEC-DA. Returns the mean
+    /// loss per epoch.
     /// </summary>
-    public static List<double> Train(AutoencoderNetwork network, Tensor data, PretrainSettings settings, RandomSource random,
+    public static List<double> Train(AutoencoderNetwork network, Tensor data, ImageShape? image, PretrainSettings settings, RandomSource random,
         Device device, IProgress<TrainingProgress>? progress, ILogger? logger, CancellationToken cancellationToken)
     {
         long n = data.shape[0];
@@ -35,6 +39,7 @@ internal static class AutoencoderTraining
                 using var scope = NewDisposeScope();
                 long size = Math.Min(settings.BatchSize, n - start);
                 var batch = data.index_select(0, permutation.narrow(0, start, size));
+                if (settings.Augmentation is not null) batch = Augmentation.View(batch, image, settings.Augmentation, random);
                 var input = Corrupt(batch, settings, random, device);
                 var loss = nn.functional.mse_loss(network.forward(input), batch);
                 optimizer.zero_grad();

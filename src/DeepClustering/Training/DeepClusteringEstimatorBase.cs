@@ -231,10 +231,10 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
             var network = attempt.Network;
             attempt.Data = DeepScaling.ToTensor(attempt.Scaler, data, device);
             if (pretrained is null && options.PretrainEpochs > 0)
-                attempt.PretrainHistory = AutoencoderTraining.Train(network, attempt.Data, options.ToPretrainSettings(), random, device, progress, Logger, cancellationToken);
+                attempt.PretrainHistory = AutoencoderTraining.Train(network, attempt.Data, data.Image, options.ToPretrainSettings(data.Image), random, device, progress, Logger, cancellationToken);
 
             var context = attempt.Context = new DeepTrainingContext(options, device, random, network, attempt.Data, epochs, Logger, attempt.Warnings, cancellationToken)
-                { Image = data.Image, Progress = progress };
+                { Image = data.Image, Progress = progress, JointAugment = options.ResolveJointAugment(data.Image) };
 
             // 2. Head and initial clustering.
             var head = attempt.Head = CreateHead(context) ?? throw new InvalidOperationException($"{GetType().Name}.CreateHead returned null.");
@@ -371,7 +371,9 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
                     using var scope = NewDisposeScope();
                     long size = Math.Min(batchSize, n - start);
                     var indices = permutation.narrow(0, start, size);
-                    var batch = new DeepBatch(context.Data.index_select(0, indices), indices, epoch, batchIndex);
+                    var inputs = context.Data.index_select(0, indices);
+                    if (context.JointAugment) inputs = Augmentation.View(inputs, context.Image, context.Options.Augmentation, context.Random);
+                    var batch = new DeepBatch(inputs, indices, epoch, batchIndex);
                     var loss = ComputeLoss(context, head, batch) ?? throw new InvalidOperationException($"{GetType().Name}.ComputeLoss returned null.");
                     optimizer.zero_grad();
                     loss.Total.backward();

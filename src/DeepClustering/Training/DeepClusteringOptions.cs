@@ -77,6 +77,47 @@ public abstract record DeepClusteringOptions : ClusteringOptions
     /// <summary>Gaussian noise standard deviation or masked fraction of <see cref="PretrainNoise"/>.</summary>
     public double PretrainNoiseLevel { get; init; } = 0.2;
 
+    /// <summary>
+    /// Pretrain on random views of each batch (<see cref="Augmentation"/>), each reconstructed as itself (DEC-DA's
+    /// pretraining): codes that vary less with small shifts and rotations cluster better. Null (default): the model's
+    /// choice, which is off except where a model's guide says otherwise (AE-CM, and DAMIC's k-means initialisation, on
+    /// images of at least 16×16 pixels).
+    /// </summary>
+    public bool? PretrainAugment { get; init; }
+
+    /// <summary>
+    /// Train jointly on random views of each batch (<see cref="Augmentation"/>) instead of the rows themselves, so the
+    /// clustering objective, like <see cref="PretrainAugment"/>'s reconstruction, sees shifted and rotated digits
+    /// (DEC-DA's fine-tuning). The model's per-epoch steps (centres, targets, initial clustering) use the rows. Null
+    /// (default): the model's choice, as for <see cref="PretrainAugment"/>.
+    /// </summary>
+    public bool? JointAugment { get; init; }
+
+    /// <summary>
+    /// Whether a model trains on random views when <see cref="PretrainAugment"/> or <see cref="JointAugment"/> is null,
+    /// for data of this image shape (null: tabular). False unless a model overrides it.
+    /// </summary>
+    protected virtual bool AugmentsByDefault(ImageShape? image) => false;
+
+    /// <summary>
+    /// Images of at least <see cref="AutoencoderTrainer.MinConvolutionalSide"/> pixels a side: where random views and
+    /// the convolutional network help (on 8×8 digits a 15° turn or a one-pixel shift changes too much).
+    /// </summary>
+    protected internal static bool IsLargeImage(ImageShape? image) =>
+        image is { Height: >= AutoencoderTrainer.MinConvolutionalSide, Width: >= AutoencoderTrainer.MinConvolutionalSide };
+
+    /// <summary><see cref="PretrainAugment"/>, or the model's choice for this image shape when it is null.</summary>
+    internal bool ResolvePretrainAugment(ImageShape? image) => PretrainAugment ?? AugmentsByDefault(image);
+
+    /// <summary><see cref="JointAugment"/>, or the model's choice for this image shape when it is null.</summary>
+    internal bool ResolveJointAugment(ImageShape? image) => JointAugment ?? AugmentsByDefault(image);
+
+    /// <summary>
+    /// What random views change (image geometry and pixel noise, or tabular noise and feature dropout): used by
+    /// <see cref="PretrainAugment"/> and by models that train on views.
+    /// </summary>
+    public AugmentationOptions Augmentation { get; init; } = new();
+
     /// <summary>L2 weight decay of pretraining and joint training.</summary>
     public double WeightDecay { get; init; }
 
@@ -138,6 +179,7 @@ public abstract record DeepClusteringOptions : ClusteringOptions
         PretrainSettings.Check(nameof(BatchSize), BatchSize, nameof(PretrainLearningRate), PretrainLearningRate,
             nameof(PretrainSchedule), PretrainSchedule, nameof(PretrainSchedule), null, nameof(PretrainSchedule), 0.1,
             nameof(PretrainNoise), PretrainNoise, nameof(PretrainNoiseLevel), PretrainNoiseLevel, nameof(WeightDecay), WeightDecay);
+        AutoencoderTrainerOptions.AugmentationCheck(nameof(Augmentation), Augmentation);
         OptionCheck.InRange(nameof(Epochs), Epochs, 0);
         OptionCheck.GreaterThan(nameof(LearningRate), LearningRate, 0);
         OptionCheck.InRange(nameof(LearningRate), LearningRate, 0, 10);
@@ -150,14 +192,18 @@ public abstract record DeepClusteringOptions : ClusteringOptions
     }
 
     /// <summary>The pretraining settings these options describe.</summary>
-    internal PretrainSettings ToPretrainSettings() => new(PretrainEpochs, BatchSize, PretrainLearningRate, PretrainSchedule, null, 0.1,
-        PretrainNoise, PretrainNoiseLevel, WeightDecay, nameof(PretrainLearningRate));
+    internal PretrainSettings ToPretrainSettings(ImageShape? image) => new(PretrainEpochs, BatchSize, PretrainLearningRate, PretrainSchedule, null, 0.1,
+        PretrainNoise, PretrainNoiseLevel, WeightDecay, nameof(PretrainLearningRate), ResolvePretrainAugment(image) ? Augmentation : null);
 
     /// <summary>
     /// Equivalent <see cref="AutoencoderTrainerOptions"/>, to pretrain an autoencoder once with exactly the settings
     /// a deep model would use and then share it between models.
     /// </summary>
-    public AutoencoderTrainerOptions ToAutoencoderTrainerOptions() => new()
+    /// <param name="data">
+    /// The data the autoencoder will be trained on: it resolves a null <see cref="PretrainAugment"/> as the model
+    /// would for them. Without it a null <see cref="PretrainAugment"/> counts as false.
+    /// </param>
+    public AutoencoderTrainerOptions ToAutoencoderTrainerOptions(Dataset? data = null) => new()
     {
         Seed = Seed,
         Device = Device,
@@ -175,5 +221,7 @@ public abstract record DeepClusteringOptions : ClusteringOptions
         Noise = PretrainNoise,
         NoiseLevel = PretrainNoiseLevel,
         WeightDecay = WeightDecay,
+        Augment = data is null ? PretrainAugment ?? false : ResolvePretrainAugment(data.Image),
+        Augmentation = Augmentation,
     };
 }

@@ -55,6 +55,9 @@ public sealed class DeepTrainingContext
     /// <summary>Image shape of the training data (channels x height x width), or null for tabular data.</summary>
     public ImageShape? Image { get; internal init; }
 
+    /// <summary>Whether joint-training batches are random views of the rows (the resolved <see cref="DeepClusteringOptions.JointAugment"/>).</summary>
+    public bool JointAugment { get; internal init; }
+
     /// <summary>Number of input features D.</summary>
     public int Features => (int)Data.shape[1];
 

@@ -13,7 +13,8 @@ internal sealed record PretrainSettings(
     NoiseKind Noise,
     double NoiseLevel,
     double WeightDecay,
-    string LearningRateOption)
+    string LearningRateOption,
+    AugmentationOptions? Augmentation = null)
 {
     /// <summary>Learning rate for a 0-based epoch.</summary>
     public double LearningRateAt(int epoch) => LearningRateAt(Schedule, LearningRate, epoch, Epochs, ScheduleStepEpochs, ScheduleFactor);

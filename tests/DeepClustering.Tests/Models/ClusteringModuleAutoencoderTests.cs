@@ -218,13 +218,17 @@ public class ClusteringModuleAutoencoderTests(ClusteringModuleAutoencoderFixture
     public void DefaultsAndAuthorsTunedValues()
     {
         var defaults = new ClusteringModuleAutoencoderOptions();
-        Assert.Equal(ActivationKind.LeakyReLU, defaults.Activation);
+        Assert.Equal(ActivationKind.ReLU, defaults.Activation);
+        Assert.True(defaults.ToAutoencoderTrainerOptions(DeepTestData.Images(rows: 12, side: 16)).Augment);
+        Assert.False(defaults.ToAutoencoderTrainerOptions(DeepTestData.Images(rows: 12, side: 8)).Augment);
         Assert.True(defaults.GlorotInit);
         Assert.Equal((1e-3, 1e-3, 20), (defaults.LearningRate, defaults.AdamEpsilon, defaults.InitialClusteringRestarts));
         Assert.Equal((1.1, 100.0, 0.1), (defaults.DirichletConcentration, defaults.ReconstructionWeight, defaults.OrthonormalityWeight));
         var usps = ClusteringModuleAutoencoderOptions.AuthorsTuned("USPS");
         Assert.Equal((30, 0.04, 3.0, 45, 1.0), (usps.LatentSize!.Value, usps.ReconstructionWeight, usps.DirichletConcentration, usps.BatchSize, usps.OrthonormalityWeight));
         Assert.Equal(ClusteringModuleLossScale.Sum, usps.LossScale);
+        Assert.Equal(ActivationKind.LeakyReLU, usps.Activation);
+        Assert.False(usps.ToAutoencoderTrainerOptions(DeepTestData.Images(rows: 12, side: 16)).Augment);
         Assert.Throws<ArgumentException>(() => ClusteringModuleAutoencoderOptions.AuthorsTuned("imagenet"));
     }
 

@@ -17,6 +17,23 @@ public class MixtureOfAutoencodersTests
 
     private static DeepClustering.Data.Dataset Blobs(int rows = 240) => DeepTestData.Blobs(rows: rows, features: 12, clusters: 3, seed: 5);
 
+    [Fact]
+    public void ViewTrainingIsOnByDefaultOnlyForTheKMeansStartOnImagesOf16PixelsOrMore()
+    {
+        var kmeans = new MixtureOfAutoencodersOptions { Variant = MixtureOfAutoencodersVariant.Damic, Initialization = MixtureOfAutoencodersInitialization.KMeans, PretrainEpochs = 5 };
+        var images16 = DeepTestData.Images(rows: 12, side: 16);
+        var images8 = DeepTestData.Images(rows: 12, side: 8);
+        var table = Blobs(30);
+        Assert.True(kmeans.ToAutoencoderTrainerOptions(images16).Augment);
+        Assert.False(kmeans.ToAutoencoderTrainerOptions(images8).Augment);
+        Assert.False(kmeans.ToAutoencoderTrainerOptions(table).Augment);
+        Assert.False(kmeans.ToAutoencoderTrainerOptions().Augment); // no data: a null choice counts as off
+        Assert.False((kmeans with { PretrainAugment = false }).ToAutoencoderTrainerOptions(images16).Augment);
+        Assert.False((kmeans with { Initialization = MixtureOfAutoencodersInitialization.Random }).ToAutoencoderTrainerOptions(images16).Augment);
+        Assert.False(new AutoencoderMixtureOptions().ToAutoencoderTrainerOptions(images16).Augment);
+        Assert.True(new AutoencoderMixtureOptions { PretrainAugment = true }.ToAutoencoderTrainerOptions(table).Augment);
+    }
+
     [Theory]
     [InlineData(MixtureOfAutoencodersVariant.Mixae)]
     [InlineData(MixtureOfAutoencodersVariant.Damic)]

@@ -135,6 +135,40 @@ public class AutoencoderTrainerTests
     }
 
     [Fact]
+    public void AugmentedPretrainingReconstructsUnseenViewsBetterAndIsDeterministic()
+    {
+        // DEC-DA's pretraining: trained on random views, the network should reconstruct fresh views of the images
+        // better than one trained on the images alone, which has never seen a shifted or rotated bar.
+        var images = DeepTestData.Images(rows: 120);
+        var options = Tiny() with { Epochs = 30, HiddenSizes = new[] { 64, 32 }, LatentSize = 4, LearningRate = 3e-3 };
+        using var plain = new AutoencoderTrainer(options).Fit(images);
+        using var augmented = new AutoencoderTrainer(options with { Augment = true }).Fit(images);
+        using var again = new AutoencoderTrainer(options with { Augment = true }).Fit(images);
+        Assert.True(DeepTestData.Same(augmented.Encode(images), again.Encode(images)));
+        Assert.False(DeepTestData.Same(augmented.Encode(images), plain.Encode(images)));
+
+        float[] views;
+        using (var random = new RandomSource(99))
+        using (var x = images.ToTensor())
+        using (var v = Augmentation.View(x, images.Image, new AugmentationOptions { PixelNoise = 0 }, random))
+            views = v.data<float>().ToArray();
+        var unseen = Dataset.FromValues(views, images.Rows, images.Columns, images.Labels, "views", images.Image);
+        double plainError = plain.ReconstructionError(unseen), augmentedError = augmented.ReconstructionError(unseen);
+        Assert.True(augmentedError < 0.9 * plainError, $"views: augmented {augmentedError:G4}, plain {plainError:G4}");
+    }
+
+    [Fact]
+    public void NullAugmentationIsRejectedByName()
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            new AutoencoderTrainer(Tiny() with { Augment = true, Augmentation = null! }).Fit(DeepTestData.Blobs(rows: 30)));
+        Assert.Equal(nameof(AutoencoderTrainerOptions.Augmentation), e.ParamName);
+        var nested = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            new AutoencoderTrainer(Tiny() with { Augmentation = new AugmentationOptions { Rotation = -1 } }).Fit(DeepTestData.Blobs(rows: 30)));
+        Assert.Equal("Augmentation.Rotation", nested.ParamName);
+    }
+
+    [Fact]
     public void DivergenceIsReportedWithTheOptionToChange()
     {
         var e = Assert.Throws<ClusteringNumericsException>(() =>

@@ -83,6 +83,21 @@ public class DeepPipelineTests
     }
 
     [Fact]
+    public void JointAugmentFeedsViewsToTheLossAndStaysDeterministic()
+    {
+        var plain = new Toy(Tiny());
+        using (plain.Fit(Data)) Assert.All(plain.InputChanges, change => Assert.Equal(0f, change));
+
+        int[] Labels(Toy toy) { using var model = toy.Fit(Data); return model.Predict(Data); }
+        var first = new Toy(Tiny() with { JointAugment = true, PretrainAugment = true });
+        var second = new Toy(Tiny() with { JointAugment = true, PretrainAugment = true });
+        Assert.Equal(Labels(first), Labels(second));
+        Assert.Equal(Tiny().Epochs * 5, first.InputChanges.Count); // 150 rows in batches of 32
+        Assert.All(first.InputChanges, change => Assert.True(change > 0.01f, $"largest change {change}"));
+        Assert.Equal(first.InputChanges, second.InputChanges);
+    }
+
+    [Fact]
     public void SaveAndLoadRoundTripRestoresTheWholeModel()
     {
         using var model = new Toy(Tiny() with { Temperature = 0.5 }).Fit(Data);

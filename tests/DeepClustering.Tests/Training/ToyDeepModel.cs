@@ -89,6 +89,9 @@ public sealed class Toy(ToyOptions options, ILogger? logger = null) : DeepCluste
 {
     public List<string> Calls { get; } = new();
 
+    /// <summary>Per joint-training batch: the largest |input − row| the loss hook saw (0 unless JointAugment).</summary>
+    public List<float> InputChanges { get; } = new();
+
     protected override ToyHead CreateHead(DeepTrainingContext context)
     {
         Calls.Add("CreateHead");
@@ -116,6 +119,9 @@ public sealed class Toy(ToyOptions options, ILogger? logger = null) : DeepCluste
 
     protected override DeepLoss ComputeLoss(DeepTrainingContext context, ToyHead head, DeepBatch batch)
     {
+        using (no_grad())
+        using (var rows = context.Data.index_select(0, batch.Indices))
+            InputChanges.Add(batch.Inputs.sub(rows).abs().max().item<float>());
         var codes = context.Network.Encode(batch.Inputs);
         var reconstruction = nn.functional.mse_loss(context.Network.Decode(codes), batch.Inputs);
         var p = head.Probabilities(batch.Inputs, codes);
