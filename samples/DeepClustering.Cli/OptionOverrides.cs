@@ -6,7 +6,8 @@ namespace DeepClustering.Cli;
 /// <summary>
 /// <c>--set Name=Value</c>: sets any public option of the chosen model by name (for example
 /// <c>--set ConsistencyWeight=0</c> for neural-em), so every option is reachable without a dedicated flag.
-/// Values are parsed invariantly: numbers, true/false, enum member names, or "null" for optional values.
+/// Values are parsed invariantly: numbers, true/false, enum member names, or "null" for optional values; fields of a
+/// nested options record are reached with a dotted name (<c>--set Augmentation.Rotation=5</c>).
 /// </summary>
 internal static class OptionOverrides
 {
@@ -18,19 +19,48 @@ internal static class OptionOverrides
             int eq = assignment.IndexOf('=', StringComparison.Ordinal);
             if (eq <= 0) throw new ArgumentException($"--set '{assignment}' is not Name=Value (for example --set Epochs=20).");
             string name = assignment[..eq].Trim(), text = assignment[(eq + 1)..].Trim();
-            var property = options.GetType().GetProperty(name, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
-            if (property is null || !property.CanWrite)
-                throw new ArgumentException($"--set: {options.GetType().Name} has no option '{name}'; settable options: {string.Join(", ", Settable(options.GetType()))}.");
-            property.SetValue(options, Parse(property.PropertyType, text, name));
+            SetPath(options, name.Split('.'), text, name, options.GetType().Name);
         }
         return options;
     }
 
-    /// <summary>Option names that take a scalar value (numbers, booleans, enums).</summary>
+    /// <summary>
+    /// Sets <paramref name="path"/> on <paramref name="target"/>. A dotted path reaches a field of a nested options
+    /// record (e.g. <c>Augmentation.Rotation</c>): the nested record is copied, changed and put back, so a record
+    /// shared with other options (such as <c>AugmentationOptions.None</c>) is never changed.
+    /// </summary>
+    private static void SetPath(object target, string[] path, string text, string name, string owner)
+    {
+        var type = target.GetType();
+        var property = type.GetProperty(path[0], BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
+        bool nested = path.Length > 1;
+        if (property is null || !property.CanWrite || nested != IsNestedRecord(property.PropertyType))
+            throw new ArgumentException($"--set: {owner} has no option '{name}'; settable options: {string.Join(", ", Settable(type))}.");
+        if (!nested)
+        {
+            property.SetValue(target, Parse(property.PropertyType, text, name));
+            return;
+        }
+        var current = property.GetValue(target)
+            ?? throw new ArgumentException($"--set {name}: {path[0]} is null; it cannot be changed field by field.");
+        var copy = Clone(current);
+        SetPath(copy, path[1..], text, name, owner);
+        property.SetValue(target, copy);
+    }
+
+    /// <summary>Option names that take a scalar value (numbers, booleans, enums), with nested records' fields as Parent.Field.</summary>
     public static IEnumerable<string> Settable(Type type) =>
         type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.CanWrite && IsScalar(Nullable.GetUnderlyingType(p.PropertyType) ?? p.PropertyType))
-            .Select(p => p.Name).OrderBy(n => n, StringComparer.Ordinal);
+            .Where(p => p.CanWrite)
+            .SelectMany(p => IsScalar(Nullable.GetUnderlyingType(p.PropertyType) ?? p.PropertyType) ? [p.Name]
+                : IsNestedRecord(p.PropertyType) ? Settable(p.PropertyType).Select(n => $"{p.Name}.{n}") : Array.Empty<string>())
+            .OrderBy(n => n, StringComparer.Ordinal);
+
+    /// <summary>A record type of this library (it has the compiler's clone method), such as <c>AugmentationOptions</c>.</summary>
+    private static bool IsNestedRecord(Type t) =>
+        t.IsClass && t.Namespace?.StartsWith("DeepClustering", StringComparison.Ordinal) == true && t.GetMethod("<Clone>$") is not null;
+
+    private static object Clone(object record) => record.GetType().GetMethod("<Clone>$")!.Invoke(record, null)!;
 
     private static bool IsScalar(Type t) => t.IsEnum || t == typeof(int) || t == typeof(long) || t == typeof(double) || t == typeof(float) || t == typeof(bool);
 

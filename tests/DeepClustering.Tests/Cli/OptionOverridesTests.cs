@@ -22,6 +22,27 @@ public sealed class OptionOverridesTests
         Assert.Equal(1, new NeuralMixtureEmOptions().EmWeight); // a fresh object: defaults are untouched
     }
 
+    [Fact]
+    public void DottedNamesSetFieldsOfNestedRecordsOnACopy()
+    {
+        var none = new NeuralMixtureEmOptions { Augmentation = DeepClustering.Training.AugmentationOptions.None };
+        var o = OptionOverrides.Apply(none with { }, ["Augmentation.Rotation=5", "augmentation.pixelnoise=0.1", "PretrainAugment=true"]);
+        Assert.Equal(5, o.Augmentation.Rotation);
+        Assert.Equal(0.1, o.Augmentation.PixelNoise);
+        Assert.Equal(0, o.Augmentation.Shear); // the other fields keep their values
+        Assert.True(o.PretrainAugment);
+        Assert.Equal(0, DeepClustering.Training.AugmentationOptions.None.Rotation); // the shared record is not changed
+        Assert.Same(DeepClustering.Training.AugmentationOptions.None, none.Augmentation);
+        Assert.Contains("Augmentation.Rotation", OptionOverrides.Settable(typeof(NeuralMixtureEmOptions)));
+
+        var e = Assert.Throws<ArgumentException>(() => OptionOverrides.Apply(new NeuralMixtureEmOptions(), ["Augmentation.Spin=1"]));
+        Assert.Contains("has no option 'Augmentation.Spin'", e.Message);
+        var whole = Assert.Throws<ArgumentException>(() => OptionOverrides.Apply(new NeuralMixtureEmOptions(), ["Augmentation=1"]));
+        Assert.Contains("has no option 'Augmentation'", whole.Message);
+        var bad = Assert.Throws<ArgumentException>(() => OptionOverrides.Apply(new NeuralMixtureEmOptions(), ["Augmentation.Rotation=x"]));
+        Assert.Contains("not a valid Double", bad.Message);
+    }
+
     [Theory]
     [InlineData("Bogus=1", "has no option 'Bogus'")]
     [InlineData("Restarts", "is not Name=Value")]
