@@ -26,6 +26,7 @@ variants=(
   "neural-em: MLP, 1 restart, consistency only|neural-em|--set Network=Mlp --restarts 1 --set EmWeight=0"
   "neural-em: MLP, 1 restart, EM on augmented views|neural-em|--set Network=Mlp --restarts 1 --set ConsistencyWeight=0"
   "neural-em: MLP, 1 restart, pure EM|neural-em|--set Network=Mlp --restarts 1 --set ConsistencyWeight=0 --set Augment=false"
+  "ae-gmm: pretraining on views|ae-gmm|--set PretrainAugment=true"
   "damic: without views|damic|--set PretrainAugment=false --set JointAugment=false"
   "clustering-module: LeakyReLU, without views|clustering-module|--set Activation=LeakyReLU --set PretrainAugment=false --set JointAugment=false"
 )
