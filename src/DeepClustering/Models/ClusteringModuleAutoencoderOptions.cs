@@ -28,7 +28,7 @@ public sealed record ClusteringModuleAutoencoderOptions : DeepClusteringOptions
     /// On images of at least 16×16 pixels a null <see cref="DeepClusteringOptions.PretrainAugment"/> or
     /// <see cref="DeepClusteringOptions.JointAugment"/> means training on random views (ours, after DEC-DA).
     /// </summary>
-    protected override bool AugmentsByDefault(ImageShape? image) => IsLargeImage(image);
+    protected override bool AugmentsByDefault(ImageShape? image) => AutoencoderTrainer.IsLargeImage(image);
 
     /// <summary>
     /// How the module starts: from k-means on the (pretrained) codes (default <see cref="ClusteringModuleInit.KMeans"/>,

@@ -80,7 +80,7 @@ public sealed record MixtureOfAutoencodersOptions : DeepClusteringOptions
     /// from 0.77 to 0.80 (README, Results). From random weights, or on 8×8 digits, views made the fits worse.
     /// </summary>
     protected override bool AugmentsByDefault(ImageShape? image) =>
-        Initialization == MixtureOfAutoencodersInitialization.KMeans && IsLargeImage(image);
+        Initialization == MixtureOfAutoencodersInitialization.KMeans && AutoencoderTrainer.IsLargeImage(image);
 
     /// <summary>MIXAE (default) or DAMIC.</summary>
     public MixtureOfAutoencodersVariant Variant { get; init; } = MixtureOfAutoencodersVariant.Mixae;

@@ -54,6 +54,16 @@ public sealed record AugmentationOptions
     public bool ChangesTables => FeatureNoise != 0 || FeatureDropout != 0;
 
     /// <summary>
+    /// Checks an options property that holds augmentation settings: not null (<see cref="None"/> switches every part
+    /// off), then every field as <see cref="Validate"/> does.
+    /// </summary>
+    internal static void ValidateOption(string option, AugmentationOptions? augmentation)
+    {
+        if (augmentation is null) throw new ArgumentOutOfRangeException(option, null, $"{option} must not be null; use AugmentationOptions.None to switch every part off.");
+        augmentation.Validate(option);
+    }
+
+    /// <summary>
     /// Checks every field; throws <see cref="ArgumentOutOfRangeException"/> naming it as
     /// <c><paramref name="owner"/>.Field</c>.
     /// </summary>

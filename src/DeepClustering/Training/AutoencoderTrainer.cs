@@ -69,12 +69,19 @@ public sealed class AutoencoderTrainer
     /// <summary>Smallest image side for which <see cref="NetworkKind.Auto"/> picks the convolutional network.</summary>
     public const int MinConvolutionalSide = 16;
 
+    /// <summary>
+    /// Images of at least <see cref="MinConvolutionalSide"/> pixels a side: where the convolutional network and random
+    /// views help (on 8×8 digits a 15° turn or a one-pixel shift changes too much).
+    /// </summary>
+    internal static bool IsLargeImage(ImageShape? image) =>
+        image is { Height: >= MinConvolutionalSide, Width: >= MinConvolutionalSide };
+
     /// <summary>Resolves <see cref="NetworkKind.Auto"/> and default sizes, and checks that the architecture fits the data.</summary>
     internal static AutoencoderArchitecture ResolveArchitecture(NetworkKind kind, Dataset data, IReadOnlyList<int>? hidden, int latent,
         ActivationKind activation, bool tanh, bool glorot, string networkOption)
     {
         if (kind == NetworkKind.Auto)
-            kind = DeepClusteringOptions.IsLargeImage(data.Image) ? NetworkKind.Convolutional : NetworkKind.Mlp;
+            kind = IsLargeImage(data.Image) ? NetworkKind.Convolutional : NetworkKind.Mlp;
         if (kind == NetworkKind.Convolutional && data.Image is null)
             throw new ArgumentOutOfRangeException(networkOption, kind, $"{networkOption} = Convolutional needs image data (a dataset with an ImageShape); '{data.Name}' is tabular. Use {networkOption} = Mlp.");
         var architecture = new AutoencoderArchitecture(kind, data.Columns,

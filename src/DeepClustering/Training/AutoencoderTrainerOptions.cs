@@ -88,14 +88,7 @@ public sealed record AutoencoderTrainerOptions : ClusteringOptions
         PretrainSettings.Check(nameof(BatchSize), BatchSize, nameof(LearningRate), LearningRate, nameof(Schedule), Schedule,
             nameof(ScheduleStepEpochs), ScheduleStepEpochs, nameof(ScheduleFactor), ScheduleFactor, nameof(Noise), Noise,
             nameof(NoiseLevel), NoiseLevel, nameof(WeightDecay), WeightDecay);
-        AugmentationCheck(nameof(Augmentation), Augmentation);
-    }
-
-    /// <summary>Shared check of an <see cref="AugmentationOptions"/> option.</summary>
-    internal static void AugmentationCheck(string option, AugmentationOptions? augmentation)
-    {
-        if (augmentation is null) throw new ArgumentOutOfRangeException(option, null, $"{option} must not be null; use AugmentationOptions.None to switch every part off.");
-        augmentation.Validate(option);
+        AugmentationOptions.ValidateOption(nameof(Augmentation), Augmentation);
     }
 
     internal PretrainSettings ToSettings() => new(Epochs, BatchSize, LearningRate, Schedule, ScheduleStepEpochs, ScheduleFactor,

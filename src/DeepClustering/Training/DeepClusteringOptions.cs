@@ -99,13 +99,6 @@ public abstract record DeepClusteringOptions : ClusteringOptions
     /// </summary>
     protected virtual bool AugmentsByDefault(ImageShape? image) => false;
 
-    /// <summary>
-    /// Images of at least <see cref="AutoencoderTrainer.MinConvolutionalSide"/> pixels a side: where random views and
-    /// the convolutional network help (on 8×8 digits a 15° turn or a one-pixel shift changes too much).
-    /// </summary>
-    protected internal static bool IsLargeImage(ImageShape? image) =>
-        image is { Height: >= AutoencoderTrainer.MinConvolutionalSide, Width: >= AutoencoderTrainer.MinConvolutionalSide };
-
     /// <summary><see cref="PretrainAugment"/>, or the model's choice for this image shape when it is null.</summary>
     internal bool ResolvePretrainAugment(ImageShape? image) => PretrainAugment ?? AugmentsByDefault(image);
 
@@ -179,7 +172,7 @@ public abstract record DeepClusteringOptions : ClusteringOptions
         PretrainSettings.Check(nameof(BatchSize), BatchSize, nameof(PretrainLearningRate), PretrainLearningRate,
             nameof(PretrainSchedule), PretrainSchedule, nameof(PretrainSchedule), null, nameof(PretrainSchedule), 0.1,
             nameof(PretrainNoise), PretrainNoise, nameof(PretrainNoiseLevel), PretrainNoiseLevel, nameof(WeightDecay), WeightDecay);
-        AutoencoderTrainerOptions.AugmentationCheck(nameof(Augmentation), Augmentation);
+        AugmentationOptions.ValidateOption(nameof(Augmentation), Augmentation);
         OptionCheck.InRange(nameof(Epochs), Epochs, 0);
         OptionCheck.GreaterThan(nameof(LearningRate), LearningRate, 0);
         OptionCheck.InRange(nameof(LearningRate), LearningRate, 0, 10);
