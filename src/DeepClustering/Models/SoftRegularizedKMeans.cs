@@ -48,8 +48,28 @@ public sealed class SoftRegularizedKMeans : DeepClusteringEstimatorBase<SoftRegu
     public SoftRegularizedKMeans(SoftRegularizedKMeansOptions options, ILogger? logger = null) : base(options, logger) { }
 
     /// <inheritdoc />
-    protected override SoftRegularizedKMeansHead CreateHead(DeepTrainingContext context) =>
-        new(Options.Clusters, context.LatentSize, Options.Temperature, !context.Network.Architecture.TanhBottleneck, Options.Prediction);
+    protected override SoftRegularizedKMeansHead CreateHead(DeepTrainingContext context)
+    {
+        var head = new SoftRegularizedKMeansHead(Options.Clusters, context.LatentSize, Options.Temperature, !context.Network.Architecture.TanhBottleneck, Options.Prediction);
+        if (head.BoundCodes) StandardiseUnboundedCodes(context, head);
+        return head;
+    }
+
+    /// <summary>
+    /// For a network without a tanh code (a shared pretrained autoencoder): the head bounds tanh((z − m) / (2s)), with
+    /// m the mean pretrained code and s its pooled standard deviation, so that the codes start in tanh's responsive
+    /// range. A plain tanh of codes far outside [−1, 1] puts every code in a corner of the box, where k-means and the
+    /// network steps can no longer tell the clusters apart.
+    /// </summary>
+    private static void StandardiseUnboundedCodes(DeepTrainingContext context, SoftRegularizedKMeansHead head)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var z = context.EncodeAll().to(ScalarType.Float64);
+        var mean = z.mean(new long[] { 0 });
+        double sd = (z - mean).square().mean().sqrt().item<double>();
+        head.SetCodeStandardisation(mean.cpu().data<double>().ToArray(), 2 * Math.Max(sd, 1e-6));
+    }
 
     /// <inheritdoc />
     protected override int GetTrainingEpochs(SoftRegularizedKMeansOptions options) => options.WarmStartEpochs + options.Epochs;
@@ -88,10 +108,17 @@ public sealed class SoftRegularizedKMeans : DeepClusteringEstimatorBase<SoftRegu
         var theta = head.Centres;
         // Σ_k q_ik ‖z_i − θ_k‖² − ‖z_i‖² = Σ_k q_ik (‖θ_k‖² − 2 θ_kᵀ z_i) since Σ_k q_ik = 1: linear in z (hence the bound).
         var perRow = q.matmul(theta.square().sum(dim: 1)) - 2 * (q.matmul(theta) * z).sum(dim: 1);
+        if (Options.ClusteringTerm == SoftRegularizedKMeansClusteringTerm.Centred)
+        {
+            // − ‖z_i − m‖² instead of − ‖z_i‖²: + 2 mᵀz_i − ‖m‖², with m the mean code (fixed during the epoch).
+            var m = state.CodeMean;
+            perRow = perRow + 2 * z.matmul(m) - m.square().sum();
+        }
         var clustering = perRow.mean() / Options.Temperature;
         var total = reconstruction * Options.ReconstructionWeight + clustering * Options.ClusteringWeight;
         Tensor distortion;
-        using (no_grad()) distortion = (perRow + z.square().sum(dim: 1)).mean();
+        using (no_grad()) distortion = (perRow + (Options.ClusteringTerm == SoftRegularizedKMeansClusteringTerm.Centred
+            ? (z - state.CodeMean).square().sum(dim: 1) : z.square().sum(dim: 1))).mean();
         return new DeepLoss(total, ("reconstruction", reconstruction), ("clustering", clustering), ("distortion", distortion)) { Probabilities = q };
     }
 
@@ -152,6 +179,7 @@ public sealed class SoftRegularizedKMeans : DeepClusteringEstimatorBase<SoftRegu
         using var scope = NewDisposeScope();
         var (centres, counts, _) = SoftMeans(context, q, z, head.Centres);
         head.SetState(centres, counts, context.Rows);
+        head.Training!.SetCodeMean(z.mean(new long[] { 0 }));
     }
 
     private static (Tensor Centres, Tensor Counts, int Reseeded) SoftMeans(DeepTrainingContext context, Tensor q, Tensor z, Tensor? current)

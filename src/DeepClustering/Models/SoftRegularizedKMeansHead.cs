@@ -17,6 +17,8 @@ public sealed class SoftRegularizedKMeansHead : DeepClusteringHead
 {
     private readonly Tensor centres;
     private readonly Tensor bias;
+    private double[]? codeOffset;
+    private double codeScale = 1;
 
     /// <summary>Creates the head with zero centres and uniform shares (set by the fit or a loaded file).</summary>
     /// <param name="clusters">K.</param>
@@ -70,7 +72,36 @@ public sealed class SoftRegularizedKMeansHead : DeepClusteringHead
         BoundCodes ? network.forward(inputs) : network.Decode(codes);
 
     /// <summary>Applies the head's bound to raw network codes (tanh when <see cref="BoundCodes"/>).</summary>
-    public Tensor Bound(Tensor rawCodes) => BoundCodes ? rawCodes.tanh() : rawCodes;
+    public Tensor Bound(Tensor rawCodes)
+    {
+        ArgumentNullException.ThrowIfNull(rawCodes);
+        if (!BoundCodes) return rawCodes;
+        if (codeOffset is null) return rawCodes.tanh();
+        using var scope = NewDisposeScope();
+        var offset = tensor(codeOffset, device: rawCodes.device).to(rawCodes.dtype);
+        return rawCodes.sub(offset).div(codeScale).tanh().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Offset subtracted from raw codes before the head's tanh (<see cref="BoundCodes"/> only); null when none. Set
+    /// from the pretrained codes at the start of a fit, so that an unbounded code (values far outside [−1, 1]) is
+    /// not saturated by the tanh: every code would then sit in a corner and clusters would merge.
+    /// </summary>
+    public IReadOnlyList<double>? CodeOffset => codeOffset;
+
+    /// <summary>Divisor applied after <see cref="CodeOffset"/> and before the head's tanh (1 when none).</summary>
+    public double CodeScale => codeScale;
+
+    /// <summary>Sets <see cref="CodeOffset"/> and <see cref="CodeScale"/> (only for a head that bounds the codes).</summary>
+    internal void SetCodeStandardisation(double[] offset, double scale)
+    {
+        if (!BoundCodes) throw new InvalidOperationException("only a head that bounds the codes standardises them.");
+        if (offset.Length != centres.shape[1]) throw new ArgumentException($"offset has {offset.Length} entries; the code has {centres.shape[1]}.", nameof(offset));
+        if (!double.IsFinite(scale) || scale <= 0 || offset.Any(v => !double.IsFinite(v)))
+            throw new ArgumentException($"the code standardisation must be finite with a positive scale; got scale {scale}.", nameof(scale));
+        codeOffset = offset.ToArray();
+        codeScale = scale;
+    }
 
     /// <inheritdoc />
     public override Tensor Probabilities(Tensor inputs, Tensor codes)
@@ -99,6 +130,11 @@ public sealed class SoftRegularizedKMeansHead : DeepClusteringHead
         writer.Set("head.temperature", Temperature);
         writer.Set("head.boundCodes", BoundCodes);
         writer.Set("head.prediction", Prediction);
+        if (codeOffset is not null)
+        {
+            writer.Set("head.codeOffset", codeOffset);
+            writer.Set("head.codeScale", codeScale);
+        }
     }
 
     /// <inheritdoc />

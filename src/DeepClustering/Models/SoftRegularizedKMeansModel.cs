@@ -70,6 +70,14 @@ public sealed class SoftRegularizedKMeansModel : DeepClusteringModelBase
             reader.Get<SoftRegularizedKMeansPrediction>("head.prediction"));
         try
         {
+            if (reader.GetOptional<double[]>("head.codeOffset") is { } offset)
+            {
+                try { head.SetCodeStandardisation(offset, reader.Get<double>("head.codeScale")); }
+                catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+                {
+                    throw new ModelFormatException($"the SR-K-means head's code standardisation is damaged: {e.Message}");
+                }
+            }
             return new SoftRegularizedKMeansModel(parts, head);
         }
         catch

@@ -16,6 +16,23 @@ public enum SoftRegularizedKMeansPrediction
     SoftAssignment,
 }
 
+/// <summary>What the clustering term of SR-K-means' network loss subtracts from the soft k-means distortion.</summary>
+public enum SoftRegularizedKMeansClusteringTerm
+{
+    /// <summary>
+    /// The authors' term <c>Σ_k q_ik ‖z_i − θ_k‖² − ‖z_i‖²</c>. Summed over the rows it equals
+    /// <c>−Σ_k N_k ‖θ_k‖²</c>, so it rewards centres far from the origin, and moving every code into the same corner of
+    /// the tanh box (one cluster) is one of its minima.
+    /// </summary>
+    Origin,
+    /// <summary>
+    /// <c>Σ_k q_ik ‖z_i − θ_k‖² − ‖z_i − m‖²</c> with m the mean code: summed over the rows, minus the between-cluster
+    /// scatter <c>Σ_k N_k ‖θ_k − m‖²</c>. It does not change when every code moves by the same amount, and a collapse
+    /// into one cluster is its maximum rather than a minimum.
+    /// </summary>
+    Centred,
+}
+
 /// <summary>
 /// Options of <see cref="SoftRegularizedKMeans"/> (deep SR-K-means). Immutable; validated when fitting. Defaults
 /// that differ from <see cref="DeepClusteringOptions"/>: <see cref="DeepClusteringOptions.TanhBottleneck"/> = true
@@ -56,6 +73,12 @@ public sealed record SoftRegularizedKMeansOptions : DeepClusteringOptions
     public double ClusteringWeight { get; init; } = 1;
 
     /// <summary>
+    /// What the clustering term subtracts from the distortion: the squared norm of the code (the authors') or its
+    /// squared distance to the mean code. Default <see cref="SoftRegularizedKMeansClusteringTerm.Origin"/> (the authors').
+    /// </summary>
+    public SoftRegularizedKMeansClusteringTerm ClusteringTerm { get; init; } = SoftRegularizedKMeansClusteringTerm.Origin;
+
+    /// <summary>
     /// Epochs of warm start before the soft updates: the network is trained towards the initial k-means partition
     /// (hard targets, centres re-estimated as the hard means after each epoch). The authors early-stop this phase on
     /// a validation split; here it is a fixed count (0 skips it). Default 0.
@@ -84,5 +107,6 @@ public sealed record SoftRegularizedKMeansOptions : DeepClusteringOptions
         OptionCheck.InRange(nameof(WarmStartEpochs), WarmStartEpochs, 0, 1_000_000);
         OptionCheck.InRange(nameof(Tolerance), Tolerance, 0, 1);
         OptionCheck.Defined(nameof(Prediction), Prediction);
+        OptionCheck.Defined(nameof(ClusteringTerm), ClusteringTerm);
     }
 }

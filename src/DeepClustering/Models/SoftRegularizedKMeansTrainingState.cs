@@ -17,6 +17,17 @@ internal sealed class SoftRegularizedKMeansTrainingState : IDisposable
     /// <summary>Labels of the initial k-means (int64, N): the warm start's hard targets.</summary>
     public Tensor InitialLabels { get; }
 
+    /// <summary>Mean code m over the training rows (latent size), as of the last centre update; empty before it.</summary>
+    public Tensor CodeMean { get; private set; } = empty(0).DetachFromDisposeScope();
+
+    /// <summary>Replaces m (copies <paramref name="mean"/>).</summary>
+    public void SetCodeMean(Tensor mean)
+    {
+        var old = CodeMean;
+        CodeMean = mean.detach().clone().DetachFromDisposeScope();
+        old.Dispose();
+    }
+
     /// <summary>Replaces Q (takes ownership of <paramref name="next"/>).</summary>
     public void Replace(Tensor next)
     {
@@ -29,5 +40,6 @@ internal sealed class SoftRegularizedKMeansTrainingState : IDisposable
     {
         Assignments.Dispose();
         InitialLabels.Dispose();
+        CodeMean.Dispose();
     }
 }

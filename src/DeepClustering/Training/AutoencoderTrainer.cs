@@ -49,7 +49,7 @@ public sealed class AutoencoderTrainer
         var device = DeviceResolver.Resolve(Options.Device);
         var clock = Stopwatch.StartNew();
         using var random = new RandomSource(Options.Seed);
-        var scaler = DeepScaling.Fit(data, Options.Scaler);
+        var scaler = DeepScaling.Fit(data, Options.Scaler, Options.TanhBottleneck);
         var network = architecture.Create(random.Generator);
         try
         {

@@ -224,7 +224,7 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
             {
                 var architecture = AutoencoderTrainer.ResolveArchitecture(options.Network, data, options.HiddenSizes, options.ResolvedLatentSize,
                     options.Activation, options.TanhBottleneck, options.GlorotInit, nameof(options.Network));
-                attempt.Scaler = DeepScaling.Fit(data, options.Scaler);
+                attempt.Scaler = DeepScaling.Fit(data, options.Scaler, options.TanhBottleneck);
                 attempt.Network = architecture.Create(random.Generator);
                 attempt.Network.to(device);
             }

@@ -55,7 +55,8 @@ public abstract record DeepClusteringOptions : ClusteringOptions
 
     /// <summary>
     /// Input scaling, fitted on the training data and stored with the network. Null (default): images (datasets
-    /// with an ImageShape) are used as given, tabular data are standardised.
+    /// with an ImageShape) are used as given, tabular data are standardised; with a tanh code, images whose
+    /// values leave [0, 1] are standardised too (raw pixel values saturate the tanh and stall pretraining).
     /// </summary>
     public ScalerKind? Scaler { get; init; }
 

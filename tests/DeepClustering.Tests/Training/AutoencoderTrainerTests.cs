@@ -198,4 +198,23 @@ public class AutoencoderTrainerTests
     {
         public void Report(TrainingProgress value) => action(value);
     }
+
+    [Fact]
+    public void DefaultScalingStandardisesRawPixelsOnlyForATanhCode()
+    {
+        var digits = EmbeddedDatasets.Load("digits");                       // 8 x 8 images, pixels 0–16
+        var unit = Dataset.FromValues(digits.Values.ToArray().Select(v => v / 16f).ToArray(), digits.Rows, digits.Columns,
+            digits.Labels, "digits / 16", digits.Image);                      // the same images in [0, 1]
+        var tabular = EmbeddedDatasets.Load("iris");
+        Assert.Equal(ScalerKind.Standardize, DeepScaling.DefaultKind(digits, tanhCode: true));
+        Assert.Equal(ScalerKind.None, DeepScaling.DefaultKind(digits, tanhCode: false));
+        Assert.Equal(ScalerKind.None, DeepScaling.DefaultKind(unit, tanhCode: true));
+        Assert.Equal(ScalerKind.Standardize, DeepScaling.DefaultKind(tabular, tanhCode: false));
+        // The trainer resolves a null Scaler the same way, and an explicit one wins.
+        var small = digits.Slice(0, 200);
+        var options = new AutoencoderTrainerOptions { LatentSize = 4, HiddenSizes = new[] { 16 }, Epochs = 1, TanhBottleneck = true };
+        using (var ae = new AutoencoderTrainer(options).Fit(small)) Assert.Equal(ScalerKind.Standardize, ae.Scaler.Kind);
+        using (var ae = new AutoencoderTrainer(options with { TanhBottleneck = false }).Fit(small)) Assert.Equal(ScalerKind.None, ae.Scaler.Kind);
+        using (var ae = new AutoencoderTrainer(options with { Scaler = ScalerKind.None }).Fit(small)) Assert.Equal(ScalerKind.None, ae.Scaler.Kind);
+    }
 }
