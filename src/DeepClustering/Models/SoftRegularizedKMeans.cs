@@ -30,7 +30,9 @@ namespace DeepClustering.Models;
 ///   (<see cref="SoftRegularizedKMeansOptions.Prediction"/>).</item>
 /// </list>
 /// Failure modes: the network term equals <c>Σ_k q_ik(‖θ_k‖² − 2 θ_kᵀ z_i)</c>, linear in z and unbounded below,
-/// so codes are always bounded by tanh (by the head when the network lacks a tanh bottleneck). A cluster whose
+/// so codes are always bounded by tanh (by the head when the network lacks a tanh bottleneck, after standardising the
+/// raw codes; see <see cref="SoftRegularizedKMeansHead.CodeOffset"/>); <see cref="SoftRegularizedKMeansOptions.ClusteringTerm"/>
+/// = Centred keeps that bounded term from rewarding a merge of clusters into one corner. A cluster whose
 /// soft count drops below 1e-6 rows would have θ = 0/0: it is re-seeded at the code farthest from its nearest
 /// centre and a warning is recorded in <see cref="FitSummary.Warnings"/>. A collapse into one cluster is reported
 /// by the pipeline (<see cref="DeepClusteringOptions.OnCollapse"/>).

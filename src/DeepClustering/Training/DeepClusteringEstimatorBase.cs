@@ -58,10 +58,11 @@ public abstract class DeepClusteringEstimatorBase<TOptions, THead, TModel> : ICl
     /// <summary>
     /// Which clustering of the pretrained codes to run before joint training, or null for none (models that
     /// start from random assignments). Default: <see cref="DeepClusteringOptions.InitialClustering"/> with
-    /// <see cref="DeepClusteringOptions.InitialClusteringRestarts"/> restarts and diagonal covariances.
+    /// <see cref="DeepClusteringOptions.InitialClusteringRestarts"/> restarts and
+    /// <see cref="DeepClusteringOptions.InitialClusteringCovariance"/> covariances.
     /// </summary>
     protected virtual InitialClusteringSettings? GetInitialClustering(TOptions options) =>
-        new(options.InitialClustering, options.InitialClusteringRestarts);
+        new(options.InitialClustering, options.InitialClusteringRestarts, options.InitialClusteringCovariance);
 
     /// <summary>
     /// Sets the head's clustering state from the initial clustering (e.g. copy <see cref="InitialClusteringResult.Means"/>

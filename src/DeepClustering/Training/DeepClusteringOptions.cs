@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using DeepClustering.Core;
 using DeepClustering.Data;
+using DeepClustering.Mixtures;
 using DeepClustering.Networks;
 
 namespace DeepClustering.Training;
@@ -136,6 +137,12 @@ public abstract record DeepClusteringOptions : ClusteringOptions
     public int InitialClusteringRestarts { get; init; } = 10;
 
     /// <summary>
+    /// Covariance structure of the Gaussian mixture when <see cref="InitialClustering"/> is
+    /// <see cref="InitialClusteringKind.GaussianMixture"/> (ignored for k-means). Default diagonal.
+    /// </summary>
+    public CovarianceType InitialClusteringCovariance { get; init; } = CovarianceType.Diagonal;
+
+    /// <summary>
     /// Independent attempts of the whole fit (scikit-learn's <c>n_init</c>): each builds, pretrains and initialises its
     /// own network from its own random stream and trains for <see cref="RestartEpochs"/> epochs; the attempt with the
     /// lowest loss in its last warm-up epoch trains on to <see cref="DeepClusteringOptions.Epochs"/>, the others are
@@ -179,6 +186,7 @@ public abstract record DeepClusteringOptions : ClusteringOptions
         OptionCheck.InRange(nameof(LearningRate), LearningRate, 0, 10);
         OptionCheck.Defined(nameof(InitialClustering), InitialClustering);
         OptionCheck.InRange(nameof(InitialClusteringRestarts), InitialClusteringRestarts, 1, 1000);
+        OptionCheck.Defined(nameof(InitialClusteringCovariance), InitialClusteringCovariance);
         OptionCheck.InRange(nameof(Restarts), Restarts, 1, 100);
         OptionCheck.InRange(nameof(RestartEpochs), RestartEpochs, 1);
         OptionCheck.InRange(nameof(CollapseThreshold), CollapseThreshold, 0.01, 1);

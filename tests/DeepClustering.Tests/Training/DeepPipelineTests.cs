@@ -1,5 +1,6 @@
 using DeepClustering.Core;
 using DeepClustering.Data;
+using DeepClustering.Mixtures;
 using DeepClustering.Training;
 using static DeepClustering.Tests.Training.AutoencoderTrainerTests;
 
@@ -163,6 +164,20 @@ public class DeepPipelineTests
         // The toy head assigns to the nearest centre; seeded with the k-means centroids (and no joint training)
         // it reproduces the k-means partition.
         if (kind == InitialClusteringKind.KMeans) Assert.Equal(init[^1].ClusterSizes, seen[^1].ClusterSizes);
+    }
+
+    [Theory]
+    [InlineData(CovarianceType.Diagonal)]
+    [InlineData(CovarianceType.Full)]
+    public void TheInitialMixtureUsesTheRequestedCovariance(CovarianceType covariance)
+    {
+        var options = Tiny() with { UseInitialClustering = true, InitialClustering = InitialClusteringKind.GaussianMixture, Epochs = 0 };
+        Assert.Equal(CovarianceType.Diagonal, options.InitialClusteringCovariance);
+        var toy = new Toy(options with { InitialClusteringCovariance = covariance });
+        using var model = toy.Fit(Data);
+        Assert.Contains($"InitialMixture({covariance})", toy.Calls);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new Toy(options with { InitialClusteringCovariance = (CovarianceType)42 }).Fit(Data));
+        Assert.Equal("InitialClusteringCovariance", e.ParamName);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using DeepClustering.Mixtures;
 using DeepClustering.Models;
 using DeepClustering.Networks;
 using DeepClustering.Persistence;
@@ -104,6 +105,7 @@ public sealed class Toy(ToyOptions options, ILogger? logger = null) : DeepCluste
     protected override void Initialize(DeepTrainingContext context, ToyHead head, InitialClusteringResult? initial)
     {
         Calls.Add(initial is null ? "Initialize(null)" : "Initialize");
+        if (initial?.Model is GaussianMixtureModel gmm) Calls.Add($"InitialMixture({gmm.Covariance})");
         using var noGrad = no_grad();
         if (initial is not null) head.Centres.copy_(initial.Means);
         else
