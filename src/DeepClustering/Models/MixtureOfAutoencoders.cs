@@ -69,7 +69,7 @@ public sealed class MixtureOfAutoencoders
     /// <inheritdoc />
     protected override InitialClusteringSettings? GetInitialClustering(MixtureOfAutoencodersOptions options) =>
         options.Initialization == MixtureOfAutoencodersInitialization.KMeans
-            ? new InitialClusteringSettings(options.InitialClustering, options.InitialClusteringRestarts, options.InitialClusteringCovariance)
+            ? base.GetInitialClustering(options)
             : null;
 
     /// <inheritdoc />

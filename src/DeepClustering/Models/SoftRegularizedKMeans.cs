@@ -110,17 +110,13 @@ public sealed class SoftRegularizedKMeans : DeepClusteringEstimatorBase<SoftRegu
         var theta = head.Centres;
         // Σ_k q_ik ‖z_i − θ_k‖² − ‖z_i‖² = Σ_k q_ik (‖θ_k‖² − 2 θ_kᵀ z_i) since Σ_k q_ik = 1: linear in z (hence the bound).
         var perRow = q.matmul(theta.square().sum(dim: 1)) - 2 * (q.matmul(theta) * z).sum(dim: 1);
-        if (Options.ClusteringTerm == SoftRegularizedKMeansClusteringTerm.Centred)
-        {
-            // − ‖z_i − m‖² instead of − ‖z_i‖²: + 2 mᵀz_i − ‖m‖², with m the mean code (fixed during the epoch).
-            var m = state.CodeMean;
-            perRow = perRow + 2 * z.matmul(m) - m.square().sum();
-        }
+        // Centred: − ‖z_i − m‖² instead of − ‖z_i‖², i.e. + 2 mᵀz_i − ‖m‖², with m the mean code (fixed during the epoch).
+        var m = Options.ClusteringTerm == SoftRegularizedKMeansClusteringTerm.Centred ? state.CodeMean : null;
+        if (m is not null) perRow = perRow + 2 * z.matmul(m) - m.square().sum();
         var clustering = perRow.mean() / Options.Temperature;
         var total = reconstruction * Options.ReconstructionWeight + clustering * Options.ClusteringWeight;
         Tensor distortion;
-        using (no_grad()) distortion = (perRow + (Options.ClusteringTerm == SoftRegularizedKMeansClusteringTerm.Centred
-            ? (z - state.CodeMean).square().sum(dim: 1) : z.square().sum(dim: 1))).mean();
+        using (no_grad()) distortion = (perRow + (m is null ? z : z - m).square().sum(dim: 1)).mean();
         return new DeepLoss(total, ("reconstruction", reconstruction), ("clustering", clustering), ("distortion", distortion)) { Probabilities = q };
     }
 
