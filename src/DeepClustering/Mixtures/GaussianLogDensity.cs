@@ -7,7 +7,8 @@ namespace DeepClustering.Mixtures;
 /// Fast evaluation of log N(x | μ_k, Σ_k) + bias_k for every row of a chunk and every component, prepared once
 /// per parameter set. Diagonal and spherical components need a single <c>addmm</c> over the augmented chunk
 /// [x, x²] or [x, ‖x‖²]; full and tied components one product [x, 1] · W giving all whitened residuals
-/// (x − μ_k)ᵀ P_k side by side (n x K·D), reduced by one norm. Memory per chunk is O(n·K·D) at most.
+/// (x − μ_k)ᵀ P_k side by side (n x K·D), reduced by one norm. Memory per chunk is O(n·K·D) at most. On CPU, full
+/// and tied components use <see cref="FullCovarianceKernel"/> instead, which keeps the residuals in registers.
 /// </summary>
 public sealed class GaussianLogDensity : IDisposable
 {
@@ -15,6 +16,10 @@ public sealed class GaussianLogDensity : IDisposable
     private readonly Tensor _constant;  // 1 x K
     private readonly Tensor _weightsT;  // K x augmented width (diag/spherical) or empty
     private readonly Tensor _constantT; // K x 1
+    private readonly HostFactors? _host;  // full/tied on CPU: the factors laid out for FullCovarianceKernel
+
+    /// <summary>Precision factors, biases −μ_kᵀP_k and constants as host arrays of the working dtype (float[] or double[]).</summary>
+    private sealed record HostFactors(Array Factors, Array Bias, Array Constant, int Width, bool Upper);
 
     /// <summary>Covariance type.</summary>
     public CovarianceType Covariance { get; }
@@ -28,9 +33,9 @@ public sealed class GaussianLogDensity : IDisposable
     /// <summary>Working dtype of the evaluation.</summary>
     public ScalarType Dtype { get; }
 
-    private GaussianLogDensity(CovarianceType type, int k, int d, ScalarType dtype, Tensor weights, Tensor constant)
+    private GaussianLogDensity(CovarianceType type, int k, int d, ScalarType dtype, Tensor weights, Tensor constant, HostFactors? host)
     {
-        Covariance = type; Components = k; Features = d; Dtype = dtype;
+        Covariance = type; Components = k; Features = d; Dtype = dtype; _host = host;
         _weights = weights.DetachFromDisposeScope();
         _constant = constant.DetachFromDisposeScope();
         _weightsT = (type is CovarianceType.Diagonal or CovarianceType.Spherical ? weights.t().contiguous() : empty(0, dtype: dtype, device: weights.device)).DetachFromDisposeScope();
@@ -56,6 +61,7 @@ public sealed class GaussianLogDensity : IDisposable
         if (type == CovarianceType.Tied) constant = constant.expand(k);
         if (componentBias is not null) constant = constant + componentBias.to(f64, mu.device);
         Tensor w;
+        HostFactors? host = null;
         switch (type)
         {
             case CovarianceType.Full:
@@ -65,6 +71,13 @@ public sealed class GaussianLogDensity : IDisposable
                 var top = p.permute(1, 0, 2).reshape(d, (long)k * d);                           // column block k = P_k
                 var bottom = -mu.unsqueeze(1).bmm(p).reshape(1, (long)k * d);                    // −μ_kᵀ P_k
                 w = cat(new[] { top, bottom }, 0);
+                if (mu.device_type == DeviceType.CPU && FullCovarianceKernel.Supports(d))
+                    host = dtype switch
+                    {
+                        ScalarType.Float32 => PrepareHost<float>(p, bottom.reshape(k, d), constant.reshape(k), dtype),
+                        ScalarType.Float64 => PrepareHost<double>(p, bottom.reshape(k, d), constant.reshape(k), dtype),
+                        _ => null,
+                    };
                 break;
             }
             case CovarianceType.Diagonal:
@@ -82,7 +95,20 @@ public sealed class GaussianLogDensity : IDisposable
                 break;
             }
         }
-        return new GaussianLogDensity(type, k, d, dtype, w.to(dtype).contiguous(), constant.to(dtype).reshape(1, k).contiguous());
+        return new GaussianLogDensity(type, k, d, dtype, w.to(dtype).contiguous(), constant.to(dtype).reshape(1, k).contiguous(), host);
+    }
+
+    /// <summary>Host copies for <see cref="FullCovarianceKernel.LogDensity"/>: rows of each factor padded to whole vectors.</summary>
+    private static HostFactors PrepareHost<T>(Tensor factors, Tensor bias, Tensor constant, ScalarType dtype) where T : unmanaged
+    {
+        using var scope = NewDisposeScope();
+        long k = factors.shape[0], d = factors.shape[1];
+        int width = FullCovarianceKernel.PaddedWidth<T>((int)d);
+        var pad = new long[] { 0, width - d };
+        var f = nn.functional.pad(factors.to(dtype), pad).contiguous().cpu();                 // K x D x width
+        var b = nn.functional.pad(bias.to(dtype), pad).contiguous().cpu();                    // K x width
+        bool upper = factors.tril(-1).eq(0).all().item<bool>();
+        return new HostFactors(f.data<T>().ToArray(), b.data<T>().ToArray(), constant.to(dtype).cpu().data<T>().ToArray(), width, upper);
     }
 
     /// <summary>log N(x | μ_k, Σ_k) + bias_k for each row of the chunk (n x K, new tensor in the working dtype).</summary>
@@ -107,11 +133,26 @@ public sealed class GaussianLogDensity : IDisposable
             }
             return _constant.addmm(augmented, _weights);
         }
+        if (_host is not null && augmented.device_type == DeviceType.CPU && augmented.dtype == Dtype)
+            return Dtype == ScalarType.Float32 ? EvaluateOnHost<float>(augmented) : EvaluateOnHost<double>(augmented);
         using var scope = NewDisposeScope();
         long n = augmented.shape[0];
         var y = augmented.matmul(_weights).view(n, Components, Features);                        // whitened residuals
         var q = linalg.vector_norm(y, 2, new long[] { 2 });
         return q.pow_(Scalars.Two).mul_(Scalars.MinusHalf).add_(_constant, Scalars.One).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Full and tied components on CPU: <see cref="FullCovarianceKernel.LogDensity"/> over the rows of [x, 1].</summary>
+    private Tensor EvaluateOnHost<T>(Tensor augmented) where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T>
+    {
+        var h = _host!;
+        using var rows = augmented.contiguous();
+        long n = rows.shape[0];
+        var output = empty(n, Components, dtype: Dtype);
+        if (n == 0) return output;
+        FullCovarianceKernel.LogDensity(LloydKernel.Span<T>(rows), (int)rows.shape[1], Features, (T[])h.Factors, h.Width,
+            (T[])h.Bias, (T[])h.Constant, h.Upper, LloydKernel.Span<T>(output));
+        return output;
     }
 
     /// <summary>Releases the prepared tensors.</summary>

@@ -259,9 +259,18 @@ public static class GaussianMath
     }
 
     /// <summary>Row count of a chunk that keeps its temporaries near <paramref name="budgetBytes"/> (between 256 and 65,536 rows).</summary>
-    public static int DefaultChunkRows(CovarianceType type, int components, int features, int elementBytes, long budgetBytes = 16L << 20)
+    /// <param name="type">Covariance type.</param>
+    /// <param name="components">K.</param>
+    /// <param name="features">D.</param>
+    /// <param name="elementBytes">Bytes per element of the working dtype.</param>
+    /// <param name="budgetBytes">Memory the chunk's temporaries may take.</param>
+    /// <param name="onHost">Whether the chunk is evaluated on CPU, where full and tied components use
+    /// <see cref="FullCovarianceKernel"/> and need no n x K·D residuals.</param>
+    public static int DefaultChunkRows(CovarianceType type, int components, int features, int elementBytes, long budgetBytes = 16L << 20,
+        bool onHost = false)
     {
-        long perRow = type is CovarianceType.Full or CovarianceType.Tied
+        bool residuals = type is CovarianceType.Full or CovarianceType.Tied && !(onHost && FullCovarianceKernel.Supports(features));
+        long perRow = residuals
             ? (long)components * features * 2 + features + 2L * components
             : 2L * features + 4L * components;
         long rows = budgetBytes / Math.Max(1, perRow * elementBytes);

@@ -73,13 +73,14 @@ public abstract class MixtureEstimatorBase<TOptions, TParameters, TModel> : IClu
         if (source.Rows < MinimumRows)
             throw new ArgumentException($"{source.Name} has {source.Rows} rows but {MinimumRowsReason}; supply more rows or lower the number of clusters.", nameof(source));
         var device = DeviceResolver.Resolve(Options.Device);
-        int chunkRows = ChunkRows(source.Columns);
+        int chunkRows = ChunkRows(source.Columns, device);
         using var data = StreamMixtureData.Create(source, Options.Covariance, WorkingType, device, chunkRows, cancellationToken);
         return Run(data, progress, cancellationToken, wantLabels: false).Model;
     }
 
-    private int ChunkRows(int features) =>
-        Options.ChunkSize ?? GaussianMath.DefaultChunkRows(Options.Covariance, Options.Components, features, WorkingType == ScalarType.Float64 ? 8 : 4);
+    private int ChunkRows(int features, Device device) =>
+        Options.ChunkSize ?? GaussianMath.DefaultChunkRows(Options.Covariance, Options.Components, features, WorkingType == ScalarType.Float64 ? 8 : 4,
+            onHost: device.type == DeviceType.CPU);
 
     private (TModel Model, int[]? Labels) FitPredictCore(Dataset data, IProgress<TrainingProgress>? progress, CancellationToken ct, bool wantLabels)
     {
@@ -160,7 +161,7 @@ public abstract class MixtureEstimatorBase<TOptions, TParameters, TModel> : IClu
     {
         var watch = Stopwatch.StartNew();
         int k = Options.Components;
-        int chunkRows = ChunkRows(data.Features);
+        int chunkRows = ChunkRows(data.Features, data.Device);
         var context = new MixtureContext(data, k, chunkRows);
         CheckParameters(context);
         using var rng = new RandomSource(Options.Seed);
@@ -337,8 +338,7 @@ public abstract class MixtureEstimatorBase<TOptions, TParameters, TModel> : IClu
     /// <summary>
     /// One E-step pass: responsibilities per chunk, accumulated into statistics (and optionally labels and sizes).
     /// On CPU (maximum-likelihood models) each chunk's responsibilities are normalised by
-    /// <see cref="ResponsibilityKernel"/>; for diagonal and spherical covariances, whose per-chunk products are too
-    /// small for libtorch to split across threads, each chunk is also split into row blocks processed in parallel
+    /// <see cref="ResponsibilityKernel"/>, and each chunk is also split into row blocks processed in parallel
     /// (up to libtorch's thread count), each into its worker's statistics; the workers' statistics are added in
     /// worker order at the end, so a given thread count and chunk size always give the same bits.
     /// </summary>
@@ -353,8 +353,11 @@ public abstract class MixtureEstimatorBase<TOptions, TParameters, TModel> : IClu
         bool entropy = NeedsResponsibilityEntropy;
         var expFloor = data.Dtype == ScalarType.Float64 ? Scalars.ExpFloor64 : Scalars.ExpFloor32;
         bool hostKernel = !entropy && data.Device.type == DeviceType.CPU && data.Dtype is ScalarType.Float32 or ScalarType.Float64;
-        // Full and tied products are large enough for libtorch's own threads; splitting them too oversubscribes.
-        int workers = hostKernel && Options.Covariance is CovarianceType.Diagonal or CovarianceType.Spherical ? Math.Max(1, get_num_threads()) : 1;
+        // Diagonal and spherical products are too small for libtorch to split, and full and tied components run
+        // in the single-threaded FullCovarianceKernel, so rows are split across workers; without that kernel, full
+        // and tied products are large enough for libtorch's own threads, and splitting them too oversubscribes.
+        bool splitRows = Options.Covariance is CovarianceType.Diagonal or CovarianceType.Spherical || FullCovarianceKernel.Supports(data.Features);
+        int workers = hostKernel && splitRows ? Math.Max(1, get_num_threads()) : 1;
         var partials = new MixtureStatistics[workers];
         var hostSizes = new long[workers][];
         partials[0] = stats;

@@ -49,7 +49,7 @@ public sealed class MixtureStatistics : IDisposable
         if (reference is not null)
         {
             Reference = reference.to(f64, device).clone().DetachFromDisposeScope();
-            _referenceWorking = reference.to(workingType, device).clone().DetachFromDisposeScope();
+            _referenceWorking = reference.to(workingType, device).clone().contiguous().DetachFromDisposeScope();
         }
     }
 
@@ -161,6 +161,12 @@ public sealed class MixtureStatistics : IDisposable
             }
             default:
             {
+                if (x.device_type == DeviceType.CPU && FullCovarianceKernel.Supports(Features) && r.dtype == x.dtype
+                    && r.dtype is ScalarType.Float32 or ScalarType.Float64)
+                {
+                    AddScatterOnHost(chunk, r);
+                    break;
+                }
                 // Weighted Gram of the residuals about the reference points: with w = √r (x − ref),
                 // Σ r (x − ref)(x − ref)ᵀ = wᵀ w, one batched product over components (K x n x D temporaries).
                 var sqrtR = rt.sqrt().unsqueeze(2);                         // K x n x 1
@@ -175,6 +181,22 @@ public sealed class MixtureStatistics : IDisposable
                 break;
             }
         }
+    }
+
+    /// <summary>Full covariances on CPU: both moments in one sweep of <see cref="FullCovarianceKernel.AddScatter"/>.</summary>
+    private void AddScatterOnHost(RowChunk chunk, Tensor responsibilities)
+    {
+        var rows = chunk.Augmented.contiguous();
+        var r = responsibilities.contiguous();
+        int stride = (int)rows.shape[1];
+        if (r.dtype == ScalarType.Float32)
+            FullCovarianceKernel.AddScatter(LloydKernel.Span<float>(rows), stride, Features, LloydKernel.Span<float>(r),
+                _referenceWorking is null ? ReadOnlySpan<float>.Empty : LloydKernel.Span<float>(_referenceWorking),
+                LloydKernel.Span<double>(_s1), LloydKernel.Span<double>(_s2));
+        else
+            FullCovarianceKernel.AddScatter(LloydKernel.Span<double>(rows), stride, Features, LloydKernel.Span<double>(r),
+                _referenceWorking is null ? ReadOnlySpan<double>.Empty : LloydKernel.Span<double>(_referenceWorking),
+                LloydKernel.Span<double>(_s1), LloydKernel.Span<double>(_s2));
     }
 
     /// <summary>Releases the accumulators.</summary>
