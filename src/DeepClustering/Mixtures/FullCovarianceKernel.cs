@@ -21,15 +21,16 @@ internal static class FullCovarianceKernel
     private const int ScatterBlockRows = 64;
 
     /// <summary>
-    /// Responsibilities at or below these are skipped by the scatter (float32, float64). The E-step floors shifted
+    /// Responsibilities at or below these (just above e^−80 and e^−690) are skipped by the scatter (float32,
+    /// float64). The E-step floors shifted
     /// log-responsibilities at −80 and −690, so a row's share of a component it is far from is e^−80 = 1.8e-35 or
     /// e^−690 = 2.3e-300 divided by a sum of at least 1: a floor, not a measured weight, and below the floor
     /// responsibilities are zero in effect. On well-separated data most rows are that far from all but one
     /// component, and skipping them makes the M-step up to K times cheaper. Component sums of responsibilities
     /// still include them (they come from the E-step's normalisation).
     /// </summary>
-    private const float FloatSkipBelow = 1e-34f;
-    private const double DoubleSkipBelow = 1e-299;
+    private const float FloatSkipBelow = 1.805e-35f;      // e^−80 = 1.8049e-35
+    private const double DoubleSkipBelow = 2.31e-300;     // e^−690 = 2.3071e-300
 
     /// <summary>Rows whose scatter sums run in the working dtype before they are added in double (a multiple of the block).</summary>
     private const int FlushRows = 512;
