@@ -12,8 +12,8 @@ namespace DeepClustering.Mixtures;
 /// row's K whitened residuals (n x K·D) to memory and reads them back for the norm, and the M-step writes
 /// K x n x D weighted residuals for a batched product: both are bound by memory traffic, not arithmetic. Here the
 /// residuals of two rows live in registers (E-step) and the weighted residuals of 64 rows in a cache-sized block
-/// (M-step), so each pass reads the rows once. Used for float32 and float64 CPU tensors when the hardware has
-/// 256-bit vectors; other devices keep the tensor path.
+/// (M-step), so each pass reads the rows once. Used for float32 and float64 CPU tensors with up to
+/// <see cref="MaxFeatures"/> features when the hardware has 256-bit vectors; other cases keep the tensor path.
 /// </summary>
 internal static class FullCovarianceKernel
 {
@@ -21,13 +21,12 @@ internal static class FullCovarianceKernel
     private const int ScatterBlockRows = 64;
 
     /// <summary>
-    /// Responsibilities at or below these (just above e^−80 and e^−690) are skipped by the scatter (float32,
-    /// float64). The E-step floors shifted
-    /// log-responsibilities at −80 and −690, so a row's share of a component it is far from is e^−80 = 1.8e-35 or
-    /// e^−690 = 2.3e-300 divided by a sum of at least 1: a floor, not a measured weight, and below the floor
-    /// responsibilities are zero in effect. On well-separated data most rows are that far from all but one
-    /// component, and skipping them makes the M-step up to K times cheaper. Component sums of responsibilities
-    /// still include them (they come from the E-step's normalisation).
+    /// Responsibilities at or below these (just above e^−80 and e^−690) are skipped by the scatter, float32 and
+    /// float64. The E-step floors shifted log-responsibilities at −80 and −690, so a row's share of a component it is
+    /// far from is e^−80 = 1.8e-35 or e^−690 = 2.3e-300 divided by a sum of at least 1: a floor, not a measured
+    /// weight, and zero in effect. On well-separated data most rows are that far from all but one component, and
+    /// skipping them makes the M-step up to K times cheaper. Component sums of responsibilities still include them
+    /// (they come from the E-step's normalisation).
     /// </summary>
     private const float FloatSkipBelow = 1.805e-35f;      // e^−80 = 1.8049e-35
     private const double DoubleSkipBelow = 2.31e-300;     // e^−690 = 2.3071e-300

@@ -5,8 +5,9 @@ using static TorchSharp.torch;
 namespace DeepClustering.Tests.Mixtures;
 
 /// <summary>
-/// The CPU full-covariance kernels of the E- and M-steps against the same quantities written as plain tensor algebra in double, for widths
-/// that are and are not whole vectors, odd row counts, triangular and dense factors, and both working dtypes.
+/// The CPU full-covariance kernels of the E- and M-steps against the same quantities written as plain tensor algebra
+/// in double, for widths that are and are not whole vectors, odd row counts, triangular and dense factors, and both
+/// working dtypes.
 /// </summary>
 public class FullCovarianceKernelTests
 {
@@ -110,16 +111,17 @@ public class FullCovarianceKernelTests
     }
 
     [Theory]
-    [InlineData(CovarianceType.Full, true)]
-    [InlineData(CovarianceType.Full, false)]
-    [InlineData(CovarianceType.Tied, true)]
-    public void PreparedDensityMatchesTheFormulaForEveryFactorShape(CovarianceType type, bool upper)
+    [InlineData(CovarianceType.Full, true, 11)]
+    [InlineData(CovarianceType.Full, false, 11)]
+    [InlineData(CovarianceType.Tied, true, 11)]
+    [InlineData(CovarianceType.Full, true, FullCovarianceKernel.MaxFeatures + 3)] // wider: the tensor path
+    public void PreparedDensityMatchesTheFormulaForEveryFactorShape(CovarianceType type, bool upper, int d)
     {
         // Factors from an M-step are upper triangular (scikit-learn's layout); a user's InitialPrecisions give lower
         // ones (a Cholesky factor of the precision), which take the kernel's dense path.
         using var scope = NewDisposeScope();
         var g = new Generator(seed: 11);
-        int n = 41, d = 11, k = 3;
+        int n = 41, k = 3;
         var x = randn(new long[] { n, d }, dtype: ScalarType.Float64, generator: g);
         var f = Factors(type == CovarianceType.Tied ? 1 : k, d, upper, g);
         if (!upper) f = f.tril();
@@ -137,6 +139,23 @@ public class FullCovarianceKernelTests
             double tolerance = dtype == ScalarType.Float64 ? 1e-10 : 2e-4;
             var error = (actual.to(ScalarType.Float64) - expected).abs() / (expected.abs() + 1);
             Assert.True(error.max().item<double>() < tolerance, $"{dtype}: relative error {error.max().item<double>():E2}");
+        }
+    }
+
+    [Fact]
+    public void ScatterSkipsOnlyResponsibilitiesAtTheEStepFloor()
+    {
+        // One component, two rows: the second is far away (1e16) with a weight at the float32 E-step's floor
+        // (e^−80, zero in effect), then with a small but measured weight (1e-33), which must still count.
+        if (!FullCovarianceKernel.Supports(1)) return;
+        float[] rows = { 0f, 1f, 1e16f, 1f };                  // [x, 1] rows, D = 1
+        foreach (var (weight, expected) in new[] { (MathF.Exp(-80f), 0.0), (1e-33f, 1e-33 * 1e32) })
+        {
+            var first = new double[1];
+            var second = new double[1];
+            FullCovarianceKernel.AddScatter<float>(rows, 2, 1, new[] { 1f, weight }, ReadOnlySpan<float>.Empty, first, second);
+            Assert.Equal(expected, second[0], expected * 1e-5);
+            Assert.Equal(weight == 1e-33f ? 1e-33 * 1e16 : 0.0, first[0], 1e-5 * Math.Abs(first[0]) + 1e-300);
         }
     }
 }
