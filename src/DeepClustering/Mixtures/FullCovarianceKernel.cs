@@ -96,9 +96,12 @@ internal static class FullCovarianceKernel
                 var a2 = Vector256.LoadUnsafe(ref bk, (nuint)(col + 2 * lanes));
                 var a3 = Vector256.LoadUnsafe(ref bk, (nuint)(col + 3 * lanes));
                 Vector256<T> c0 = a0, c1 = a1, c2 = a2, c3 = a3;
-                // Row j of an upper-triangular F_k is zero left of column j: rows past the tile add nothing.
-                int end = upper ? Math.Min(features, col + tile) : features;
-                for (int j = 0; j < end; j++)
+                // Row j of an upper-triangular F_k is zero left of column j: rows past the tile's first vector
+                // touch only the vectors at or right of their diagonal (a quarter to half fewer products; the four
+                // loops differ only in the vectors they update, written out so that the accumulators stay in
+                // registers: one loop over all four vectors made a float32 EM iteration at D = 32 about 25% slower).
+                int end = upper ? Math.Min(features, col + lanes) : features, j = 0;
+                for (; j < end; j++)
                 {
                     var va = Vector256.Create(Unsafe.Add(ref xa, j));
                     var vb = Vector256.Create(Unsafe.Add(ref xb, j));
@@ -111,6 +114,34 @@ internal static class FullCovarianceKernel
                     a2 = MultiplyAdd(va, p, a2); c2 = MultiplyAdd(vb, p, c2);
                     p = Vector256.LoadUnsafe(ref row, (nuint)(3 * lanes));
                     a3 = MultiplyAdd(va, p, a3); c3 = MultiplyAdd(vb, p, c3);
+                }
+                for (end = Math.Min(features, col + 2 * lanes); j < end; j++)
+                {
+                    var va = Vector256.Create(Unsafe.Add(ref xa, j));
+                    var vb = Vector256.Create(Unsafe.Add(ref xb, j));
+                    ref T row = ref Unsafe.Add(ref fk, (nint)j * width + col);
+                    var p = Vector256.LoadUnsafe(ref row, (nuint)lanes);
+                    a1 = MultiplyAdd(va, p, a1); c1 = MultiplyAdd(vb, p, c1);
+                    p = Vector256.LoadUnsafe(ref row, (nuint)(2 * lanes));
+                    a2 = MultiplyAdd(va, p, a2); c2 = MultiplyAdd(vb, p, c2);
+                    p = Vector256.LoadUnsafe(ref row, (nuint)(3 * lanes));
+                    a3 = MultiplyAdd(va, p, a3); c3 = MultiplyAdd(vb, p, c3);
+                }
+                for (end = Math.Min(features, col + 3 * lanes); j < end; j++)
+                {
+                    var va = Vector256.Create(Unsafe.Add(ref xa, j));
+                    var vb = Vector256.Create(Unsafe.Add(ref xb, j));
+                    ref T row = ref Unsafe.Add(ref fk, (nint)j * width + col);
+                    var p = Vector256.LoadUnsafe(ref row, (nuint)(2 * lanes));
+                    a2 = MultiplyAdd(va, p, a2); c2 = MultiplyAdd(vb, p, c2);
+                    p = Vector256.LoadUnsafe(ref row, (nuint)(3 * lanes));
+                    a3 = MultiplyAdd(va, p, a3); c3 = MultiplyAdd(vb, p, c3);
+                }
+                for (end = Math.Min(features, col + tile); j < end; j++)
+                {
+                    var p = Vector256.LoadUnsafe(ref Unsafe.Add(ref fk, (nint)j * width + col), (nuint)(3 * lanes));
+                    a3 = MultiplyAdd(Vector256.Create(Unsafe.Add(ref xa, j)), p, a3);
+                    c3 = MultiplyAdd(Vector256.Create(Unsafe.Add(ref xb, j)), p, c3);
                 }
                 qa = MultiplyAdd(a0, a0, MultiplyAdd(a1, a1, MultiplyAdd(a2, a2, MultiplyAdd(a3, a3, qa))));
                 qb = MultiplyAdd(c0, c0, MultiplyAdd(c1, c1, MultiplyAdd(c2, c2, MultiplyAdd(c3, c3, qb))));
