@@ -230,8 +230,8 @@ internal static class FullCovarianceKernel
             // scatters of nearly constant features as accurate as the tensor path's chunked products.
             if ((start + n) % FlushRows == 0 || start + n == rows)
             {
-                AddWidened<T>(scatter.AsSpan(0, k * height * width), scatterSums);
-                AddWidened<T>(first.AsSpan(0, k * width), firstSums);
+                LloydKernel.AddRow<T>(scatter.AsSpan(0, k * height * width), scatterSums);
+                LloydKernel.AddRow<T>(first.AsSpan(0, k * width), firstSums);
                 Array.Clear(scatter, 0, k * height * width);
                 Array.Clear(first, 0, k * width);
             }
@@ -264,28 +264,6 @@ internal static class FullCovarianceKernel
         var array = ArrayPool<TItem>.Shared.Rent(length);
         Array.Clear(array, 0, length);
         return array;
-    }
-
-    /// <summary>sum += values, widened to double (both spans whole vectors long).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddWidened<T>(ReadOnlySpan<T> values, Span<double> sum) where T : unmanaged, IBinaryFloatingPointIeee754<T>
-    {
-        if (typeof(T) == typeof(float))
-        {
-            var f = MemoryMarshal.Cast<T, float>(values);
-            for (int v = 0; v < f.Length; v += 8)
-            {
-                var (lo, hi) = Vector256.Widen(Vector256.Create(f.Slice(v)));
-                (Vector256.Create((ReadOnlySpan<double>)sum.Slice(v)) + lo).CopyTo(sum.Slice(v));
-                (Vector256.Create((ReadOnlySpan<double>)sum.Slice(v + 4)) + hi).CopyTo(sum.Slice(v + 4));
-            }
-        }
-        else
-        {
-            var g = MemoryMarshal.Cast<T, double>(values);
-            for (int v = 0; v < g.Length; v += 4)
-                (Vector256.Create((ReadOnlySpan<double>)sum.Slice(v)) + Vector256.Create(g.Slice(v))).CopyTo(sum.Slice(v));
-        }
     }
 
     /// <summary>
