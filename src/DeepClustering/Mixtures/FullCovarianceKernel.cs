@@ -3,7 +3,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
+using static DeepClustering.Mixtures.KernelArithmetic;
 
 namespace DeepClustering.Mixtures;
 
@@ -19,20 +19,6 @@ internal static class FullCovarianceKernel
 {
     /// <summary>Rows per block: the E-step's rows that reuse a factor from cache, the M-step's scratch of weighted residuals.</summary>
     private const int ScatterBlockRows = 64;
-
-    /// <summary>
-    /// Responsibilities at or below these (just above e^−80 and e^−690) are skipped by the scatter, float32 and
-    /// float64. The E-step floors shifted log-responsibilities at −80 and −690, so a row's share of a component it is
-    /// far from is e^−80 = 1.8e-35 or e^−690 = 2.3e-300 divided by a sum of at least 1: a floor, not a measured
-    /// weight, and zero in effect. On well-separated data most rows are that far from all but one component, and
-    /// skipping them makes the M-step up to K times cheaper. Component sums of responsibilities still include them
-    /// (they come from the E-step's normalisation).
-    /// </summary>
-    private const float FloatSkipBelow = 1.805e-35f;      // e^−80 = 1.8049e-35
-    private const double DoubleSkipBelow = 2.31e-300;     // e^−690 = 2.3071e-300
-
-    /// <summary>Rows whose scatter sums run in the working dtype before they are added in double (a multiple of the block).</summary>
-    private const int FlushRows = 512;
 
     /// <summary>
     /// Most features the kernels take. Their speed-up over the tensor path shrinks as D grows (single core, float32:
@@ -186,15 +172,13 @@ internal static class FullCovarianceKernel
         int lanes = Vector256<T>.Count, width = PaddedWidth<T>(d);
         // Square blocks of four rows of the scatter: its height is a multiple of four for both lane counts.
         int height = (d + 3) / 4 * 4;
-        T skipBelow = T.CreateTruncating(typeof(T) == typeof(float) ? FloatSkipBelow : DoubleSkipBelow);
-        // Scratch from the shared pools: a call per chunk and worker would otherwise allocate (and collect)
-        // large-object-heap arrays on every E-step.
-        var scatter = Rent<T>(k * height * width);             // upper block triangle of each component, in T
+        T skipBelow = SkipBelow<T>();
+        var scatter = Rent<T>(k * height * width);  // upper block triangle of each component, in T
         var first = Rent<T>(k * width);
-        var scatterSums = Rent<double>(k * height * width);    // the same in double, flushed every FlushRows rows
+        var scatterSums = Rent<double>(k * height * width);  // the same in double, flushed every FlushRows rows
         var firstSums = Rent<double>(k * width);
-        var rowsBlock = Rent<T>(ScatterBlockRows * width);     // the block's rows, zero padded to the width
-        var block = Rent<T>(ScatterBlockRows * width);         // √r (x − ref) for one component, zero padded
+        var rowsBlock = Rent<T>(ScatterBlockRows * width);  // the block's rows, zero padded to the width
+        var block = Rent<T>(ScatterBlockRows * width);  // √r (x − ref) for one component, zero padded
         var referencePadded = Rent<T>(k * width);
         if (!reference.IsEmpty)
             for (int c = 0; c < k; c++) reference.Slice(c * d, d).CopyTo(referencePadded.AsSpan(c * width));
@@ -256,14 +240,6 @@ internal static class FullCovarianceKernel
         ArrayPool<T>.Shared.Return(scatter); ArrayPool<T>.Shared.Return(first); ArrayPool<T>.Shared.Return(rowsBlock);
         ArrayPool<T>.Shared.Return(block); ArrayPool<T>.Shared.Return(referencePadded);
         ArrayPool<double>.Shared.Return(scatterSums); ArrayPool<double>.Shared.Return(firstSums);
-    }
-
-    /// <summary>A zeroed array of at least <paramref name="length"/> elements from the shared pool.</summary>
-    private static TItem[] Rent<TItem>(int length)
-    {
-        var array = ArrayPool<TItem>.Shared.Rent(length);
-        Array.Clear(array, 0, length);
-        return array;
     }
 
     /// <summary>
@@ -331,17 +307,5 @@ internal static class FullCovarianceKernel
                 a3.StoreUnsafe(ref t, (nuint)(3 * width));
             }
         }
-    }
-
-    /// <summary>a·b + c, fused where the CPU has FMA.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<T> MultiplyAdd<T>(Vector256<T> a, Vector256<T> b, Vector256<T> c) where T : unmanaged
-    {
-        if (Fma.IsSupported)
-        {
-            if (typeof(T) == typeof(float)) return Fma.MultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
-            if (typeof(T) == typeof(double)) return Fma.MultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
-        }
-        return a * b + c;
     }
 }

@@ -17,9 +17,13 @@ public sealed class GaussianLogDensity : IDisposable
     private readonly Tensor _weightsT;  // K x augmented width (diag/spherical) or empty
     private readonly Tensor _constantT; // K x 1
     private readonly HostFactors? _host;  // full/tied on CPU: the factors laid out for FullCovarianceKernel
+    private readonly HostDiagonal? _hostDiagonal;  // diagonal/spherical on CPU: weights for DiagonalCovarianceKernel
 
     /// <summary>Precision factors, biases −μ_kᵀP_k and constants as host arrays of the working dtype (float[] or double[]).</summary>
     private sealed record HostFactors(Array Factors, Array Bias, Array Constant, int Width, bool Upper);
+
+    /// <summary>The diagonal weights (D x padded K: μ/σ² and −½/σ²) and constants as host arrays of the working dtype.</summary>
+    private sealed record HostDiagonal(Array Linear, Array Quadratic, Array Constant);
 
     /// <summary>Covariance type.</summary>
     public CovarianceType Covariance { get; }
@@ -33,9 +37,10 @@ public sealed class GaussianLogDensity : IDisposable
     /// <summary>Working dtype of the evaluation.</summary>
     public ScalarType Dtype { get; }
 
-    private GaussianLogDensity(CovarianceType type, int k, int d, ScalarType dtype, Tensor weights, Tensor constant, HostFactors? host)
+    private GaussianLogDensity(CovarianceType type, int k, int d, ScalarType dtype, Tensor weights, Tensor constant, HostFactors? host,
+        HostDiagonal? hostDiagonal)
     {
-        Covariance = type; Components = k; Features = d; Dtype = dtype; _host = host;
+        Covariance = type; Components = k; Features = d; Dtype = dtype; _host = host; _hostDiagonal = hostDiagonal;
         _weights = weights.DetachFromDisposeScope();
         _constant = constant.DetachFromDisposeScope();
         _weightsT = (type is CovarianceType.Diagonal or CovarianceType.Spherical ? weights.t().contiguous() : empty(0, dtype: dtype, device: weights.device)).DetachFromDisposeScope();
@@ -95,7 +100,55 @@ public sealed class GaussianLogDensity : IDisposable
                 break;
             }
         }
-        return new GaussianLogDensity(type, k, d, dtype, w.to(dtype).contiguous(), constant.to(dtype).reshape(1, k).contiguous(), host);
+        HostDiagonal? hostDiagonal = null;
+        if (type is CovarianceType.Diagonal or CovarianceType.Spherical && mu.device_type == DeviceType.CPU && DiagonalCovarianceKernel.Supports(k, d))
+        {
+            // Spherical components are diagonal ones with one variance: the same kernel, −½/σ² repeated over features.
+            var linear = w.narrow(0, 0, d);
+            var quadratic = w.narrow(0, d, w.shape[0] - d).expand(d, k);
+            hostDiagonal = dtype switch
+            {
+                ScalarType.Float32 => PrepareHostDiagonal<float>(linear, quadratic, constant, dtype),
+                ScalarType.Float64 => PrepareHostDiagonal<double>(linear, quadratic, constant, dtype),
+                _ => null,
+            };
+        }
+        return new GaussianLogDensity(type, k, d, dtype, w.to(dtype).contiguous(), constant.to(dtype).reshape(1, k).contiguous(), host, hostDiagonal);
+    }
+
+    /// <summary>Host copies for <see cref="DiagonalCovarianceKernel.Accumulate"/>: K padded to whole vector pairs with zeros.</summary>
+    private static HostDiagonal PrepareHostDiagonal<T>(Tensor linear, Tensor quadratic, Tensor constant, ScalarType dtype) where T : unmanaged
+    {
+        using var scope = NewDisposeScope();
+        int k = (int)linear.shape[1];
+        var pad = new long[] { 0, DiagonalCovarianceKernel.PaddedComponents<T>(k) - k };
+        T[] Host(Tensor t) => nn.functional.pad(t.to(dtype), pad).contiguous().cpu().data<T>().ToArray();
+        return new HostDiagonal(Host(linear), Host(quadratic), Host(constant.reshape(1, k)));
+    }
+
+    /// <summary>
+    /// Whether <see cref="AccumulateOnHost"/> runs for chunks of <paramref name="dtype"/> on <paramref name="device"/>:
+    /// diagonal or spherical components, prepared on CPU for that dtype, with K·D within the kernel's limit.
+    /// </summary>
+    internal bool CanAccumulateOnHost(ScalarType dtype, Device device) =>
+        _hostDiagonal is not null && device.type == DeviceType.CPU && dtype == Dtype;
+
+    /// <summary>
+    /// A maximum-likelihood E-step over the chunk with the statistics it feeds, in one pass of
+    /// <see cref="DiagonalCovarianceKernel.Accumulate"/> (see <see cref="CanAccumulateOnHost"/>): adds Σ r, Σ r x and
+    /// Σ r x² per component (K, K x D, K x D) and the hard cluster sizes when given; returns Σ log p(x).
+    /// </summary>
+    internal double AccumulateOnHost(RowChunk chunk, Span<double> responsibilitySums, Span<double> firstMoments, Span<double> secondMoments,
+        Span<long> sizes)
+    {
+        var h = _hostDiagonal!;
+        using var rows = chunk.Augmented.contiguous();
+        int stride = (int)rows.shape[1];
+        return Dtype == ScalarType.Float32
+            ? DiagonalCovarianceKernel.Accumulate(LloydKernel.Span<float>(rows), stride, Features, (float[])h.Linear, (float[])h.Quadratic,
+                (float[])h.Constant, Components, -80f, responsibilitySums, firstMoments, secondMoments, sizes)
+            : DiagonalCovarianceKernel.Accumulate(LloydKernel.Span<double>(rows), stride, Features, (double[])h.Linear, (double[])h.Quadratic,
+                (double[])h.Constant, Components, -690.0, responsibilitySums, firstMoments, secondMoments, sizes);
     }
 
     /// <summary>Host copies for <see cref="FullCovarianceKernel.LogDensity"/>: rows of each factor padded to whole vectors.</summary>

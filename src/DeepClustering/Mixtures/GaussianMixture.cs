@@ -88,6 +88,9 @@ public sealed class GaussianMixture : MixtureEstimatorBase<GaussianMixtureOption
     protected override Tensor EstimateWeightedLogProb(GaussianParameters parameters, RowChunk chunk) => parameters.Density.Evaluate(chunk);
 
     /// <inheritdoc />
+    protected override GaussianLogDensity? WeightedLogDensity(GaussianParameters parameters) => parameters.Density;
+
+    /// <inheritdoc />
     protected override Tensor? StatisticsReference(GaussianParameters parameters) => parameters.Means.clone();
 
     /// <inheritdoc />

@@ -54,8 +54,7 @@ internal sealed class InMemoryMixtureData : MixtureData
     {
         using var scope = NewDisposeScope();
         var center = Centering.ColumnMeans(data, device);
-        var x = Centering.Apply(data, center, dtype, device);
-        var aug = GaussianMath.Augment(type, x);
+        var aug = Centering.ApplyAugmented(data, center, type, dtype, device);
         return new InMemoryMixtureData(type, (int)data.shape[1], data.shape[0], dtype, device, center, aug);
     }
 
@@ -121,8 +120,7 @@ internal sealed class StreamMixtureData : MixtureData
             {
                 // Shares the chunk's array (no managed copies: large-object churn triggers background GCs).
                 var raw = frombuffer(ds.RawValues, ScalarType.Float32, (long)ds.Rows * ds.Columns).view(ds.Rows, ds.Columns);
-                var x = raw.to(Dtype, Device).sub(Center.to(Dtype));
-                aug = GaussianMath.Augment(Covariance, x).DetachFromDisposeScope();
+                aug = Centering.ApplyAugmented(raw, Center, Covariance, Dtype, Device).DetachFromDisposeScope();
             }
             yield return new RowChunk(aug, Features, start, ownsAugmented: true);
             start += ds.Rows;

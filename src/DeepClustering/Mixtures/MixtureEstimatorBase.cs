@@ -80,7 +80,7 @@ public abstract class MixtureEstimatorBase<TOptions, TParameters, TModel> : IClu
 
     private int ChunkRows(int features, Device device) =>
         Options.ChunkSize ?? GaussianMath.DefaultChunkRows(Options.Covariance, Options.Components, features, WorkingType == ScalarType.Float64 ? 8 : 4,
-            onHost: device.type == DeviceType.CPU);
+            onHost: device.type == DeviceType.CPU, fusedDiagonal: !NeedsResponsibilityEntropy);
 
     private (TModel Model, int[]? Labels) FitPredictCore(Dataset data, IProgress<TrainingProgress>? progress, CancellationToken ct, bool wantLabels)
     {
@@ -130,6 +130,13 @@ public abstract class MixtureEstimatorBase<TOptions, TParameters, TModel> : IClu
         using var scope = NewDisposeScope();
         return (EstimateLogProb(parameters, chunk) + EstimateLogWeights(parameters).unsqueeze(0)).MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// The prepared density whose values <see cref="EstimateWeightedLogProb"/> returns, when it is exactly one (for
+    /// maximum-likelihood Gaussian mixtures), or null (the default). With diagonal or spherical components on CPU the
+    /// engine then runs each E-step and its statistics in one fused pass (<see cref="GaussianLogDensity.AccumulateOnHost"/>).
+    /// </summary>
+    protected virtual GaussianLogDensity? WeightedLogDensity(TParameters parameters) => null;
 
     /// <summary>
     /// Reference points (K x D, centred coordinates) about which Full-covariance second moments are accumulated;
@@ -358,6 +365,10 @@ public abstract class MixtureEstimatorBase<TOptions, TParameters, TModel> : IClu
         // and tied products are large enough for libtorch's own threads, and splitting them too oversubscribes.
         bool splitRows = Options.Covariance is CovarianceType.Diagonal or CovarianceType.Spherical || FullCovarianceKernel.Supports(data.Features);
         int workers = hostKernel && splitRows ? Math.Max(1, get_num_threads()) : 1;
+        // Diagonal and spherical components fuse the E-step with its statistics (labels, when asked for, come from
+        // the tensor path, so that they equal Predict's).
+        var fused = hostKernel && labelsOut is null ? WeightedLogDensity(parameters) : null;
+        if (fused is not null && !fused.CanAccumulateOnHost(data.Dtype, data.Device)) fused = null;
         var partials = new MixtureStatistics[workers];
         var hostSizes = new long[workers][];
         partials[0] = stats;
@@ -366,6 +377,11 @@ public abstract class MixtureEstimatorBase<TOptions, TParameters, TModel> : IClu
         void HostBlock(RowChunk block, int p)
         {
             using var scope = NewDisposeScope();
+            if (fused is not null)
+            {
+                partials[p].AddEStepOnHost(block, fused, hostSizes[p]);
+                return;
+            }
             var w = EstimateWeightedLogProb(parameters, block).contiguous();
             var nk = new double[k];
             double logNorm = data.Dtype == ScalarType.Float64

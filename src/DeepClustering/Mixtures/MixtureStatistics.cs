@@ -121,6 +121,32 @@ public sealed class MixtureStatistics : IDisposable
         Rows += chunk.Rows;
     }
 
+    /// <summary>
+    /// Adds a chunk's whole E-step under diagonal or spherical components, taken on the host in one pass of
+    /// <see cref="GaussianLogDensity.AccumulateOnHost"/> (see <see cref="GaussianLogDensity.CanAccumulateOnHost"/>), and
+    /// adds each row's hard cluster to <paramref name="sizes"/> when it is not empty.
+    /// </summary>
+    internal void AddEStepOnHost(RowChunk chunk, GaussianLogDensity density, Span<long> sizes)
+    {
+        var nk = LloydKernel.Span<double>(_nk);
+        var first = LloydKernel.Span<double>(_s1);
+        double logNorm;
+        if (Covariance == CovarianceType.Diagonal)
+            logNorm = density.AccumulateOnHost(chunk, nk, first, LloydKernel.Span<double>(_s2), sizes);
+        else
+        {
+            // Spherical: Σ r ‖x‖² is the feature sum of the diagonal second moments.
+            var second = new double[Components * Features];
+            logNorm = density.AccumulateOnHost(chunk, nk, first, second, sizes);
+            var target = LloydKernel.Span<double>(_s2);
+            for (int c = 0; c < Components; c++)
+                for (int j = 0; j < Features; j++) target[c] += second[c * Features + j];
+        }
+        using var scope = NewDisposeScope();
+        _logNorm.add_(tensor(logNorm, device: _logNorm.device), Scalars.One);
+        Rows += chunk.Rows;
+    }
+
     /// <summary>Adds another accumulation of the same shape (for example a parallel worker's) to this one.</summary>
     internal void Merge(MixtureStatistics other)
     {

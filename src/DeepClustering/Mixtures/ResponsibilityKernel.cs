@@ -132,7 +132,7 @@ internal static class ResponsibilityKernel
     /// <see cref="Vector256.Exp(Vector256{float})"/>, which also widens float to double.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<T> Exp<T>(Vector256<T> v) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    internal static Vector256<T> Exp<T>(Vector256<T> v) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         if (typeof(T) == typeof(float))
         {
