@@ -34,7 +34,9 @@ public abstract record MixtureOptions : ClusteringOptions
 
     /// <summary>
     /// Rows per chunk in the E- and M-steps (≥ 1); memory grows with chunk x K x D, not with the row count.
-    /// Null (default) chooses by memory: about 16 MB of temporaries per chunk, at most 65,536 rows.
+    /// Null (default) chooses by memory: about 16 MB of temporaries per chunk, at most 65,536 rows; the E-step of a
+    /// maximum-likelihood fit with diagonal or spherical components on CPU, which writes no temporaries, then takes
+    /// in-memory data 1,048,576 rows at a time.
     /// </summary>
     public int? ChunkSize { get; init; }
 

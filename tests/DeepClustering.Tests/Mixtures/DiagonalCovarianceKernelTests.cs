@@ -142,4 +142,18 @@ public class DiagonalCovarianceKernelTests
             Assert.Equal(model.Summary.Iterations, again.Summary.Iterations);
         }
     }
+
+    [Fact]
+    public void FusedFitsAgreeAcrossChunkSizesAndWorkers()
+    {
+        // 12,000 rows: the default takes them in one chunk split across workers; 2,500-row chunks are not split.
+        var data = MixtureTestData.Blobs(new[] { new[] { 0.0, 0, 0 }, new[] { 6.0, 0, 1 }, new[] { 0.0, 7, -2 }, new[] { 5.0, 5, 5 } }, 3000, 1.0, seed: 9);
+        var options = new GaussianMixtureOptions { Components = 4, Covariance = CovarianceType.Diagonal, Seed = 2, Precision = FloatPrecision.Float64, Tolerance = 0, MaxIterations = 15 };
+        using var whole = new GaussianMixture(options).Fit(data);
+        using var chunked = new GaussianMixture(options with { ChunkSize = 2500 }).Fit(data);
+        Assert.Equal(whole.Summary.ObjectiveHistory.Count, chunked.Summary.ObjectiveHistory.Count);
+        for (int i = 0; i < whole.Summary.ObjectiveHistory.Count; i++)
+            Assert.Equal(whole.Summary.ObjectiveHistory[i], chunked.Summary.ObjectiveHistory[i], 1e-10);
+        Assert.Equal(whole.Predict(data), chunked.Predict(data));
+    }
 }
