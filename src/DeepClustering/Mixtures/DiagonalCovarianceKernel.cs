@@ -56,7 +56,7 @@ internal static class DiagonalCovarianceKernel
     /// <param name="firstMoments">K x D accumulator.</param>
     /// <param name="secondMoments">K x D accumulator.</param>
     /// <param name="sizes">K counts of rows per arg-max component, or empty.</param>
-    // Not inlined into the engine's generic caller: the register tiles need the registers to themselves.
+    // Compiled on its own (not inlined into the engine's generic caller), so its register tiles are allocated alone.
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static double Accumulate<T>(ReadOnlySpan<T> x, int stride, int features, ReadOnlySpan<T> linear, ReadOnlySpan<T> quadratic,
         ReadOnlySpan<T> constant, int components, T floor, Span<double> responsibilitySums, Span<double> firstMoments,
@@ -71,8 +71,7 @@ internal static class DiagonalCovarianceKernel
         var second = Rent<T>(k * d);
         var kept = Rent<int>(BlockRows);                // one component's rows above the floor, and their weights
         var keptWeights = Rent<T>(BlockRows);
-        // Sums and sizes of this call in arrays of its own: the caller's belong to one worker of several, and
-        // writing them per block would share cache lines with the other workers'.
+        // Sums and sizes of this call gather in arrays of its own and reach the caller's (one worker's) once, at the end.
         var counts = Rent<double>(k);
         var hardSizes = Rent<long>(k);
         double total = 0;

@@ -348,7 +348,9 @@ public abstract class MixtureEstimatorBase<TOptions, TParameters, TModel> : IClu
     /// <summary>
     /// One E-step pass: responsibilities per chunk, accumulated into statistics (and optionally labels and sizes).
     /// On CPU (maximum-likelihood models) each chunk's responsibilities are normalised by
-    /// <see cref="ResponsibilityKernel"/>, and each chunk is also split into row blocks processed in parallel
+    /// <see cref="ResponsibilityKernel"/>, or, for a diagonal or spherical <see cref="WeightedLogDensity"/> without
+    /// labels to return, the whole E-step and its statistics run in <see cref="DiagonalCovarianceKernel"/>; each
+    /// chunk is also split into row blocks processed in parallel
     /// (up to libtorch's thread count), each into its worker's statistics; the workers' statistics are added in
     /// worker order at the end, so a given thread count and chunk size always give the same bits.
     /// </summary>
