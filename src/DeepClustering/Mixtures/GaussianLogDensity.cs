@@ -120,10 +120,16 @@ public sealed class GaussianLogDensity : IDisposable
     private static HostDiagonal PrepareHostDiagonal<T>(Tensor linear, Tensor quadratic, Tensor constant, ScalarType dtype) where T : unmanaged
     {
         using var scope = NewDisposeScope();
-        int k = (int)linear.shape[1];
-        var pad = new long[] { 0, DiagonalCovarianceKernel.PaddedComponents<T>(k) - k };
-        T[] Host(Tensor t) => nn.functional.pad(t.to(dtype), pad).contiguous().cpu().data<T>().ToArray();
-        return new HostDiagonal(Host(linear), Host(quadratic), Host(constant.reshape(1, k)));
+        int k = (int)linear.shape[1], padding = DiagonalCovarianceKernel.PaddedComponents<T>(k) - k;
+        return new HostDiagonal(PaddedHostArray<T>(linear, padding, dtype), PaddedHostArray<T>(quadratic, padding, dtype),
+            PaddedHostArray<T>(constant.reshape(1, k), padding, dtype));
+    }
+
+    /// <summary>The elements of <paramref name="t"/> in <paramref name="dtype"/>, its last dimension padded with zeros, as a host array.</summary>
+    private static T[] PaddedHostArray<T>(Tensor t, long padding, ScalarType dtype) where T : unmanaged
+    {
+        using var scope = NewDisposeScope();
+        return nn.functional.pad(t.to(dtype), new long[] { 0, padding }).contiguous().cpu().data<T>().ToArray();
     }
 
     /// <summary>
@@ -157,11 +163,9 @@ public sealed class GaussianLogDensity : IDisposable
         using var scope = NewDisposeScope();
         long k = factors.shape[0], d = factors.shape[1];
         int width = FullCovarianceKernel.PaddedWidth<T>((int)d);
-        var pad = new long[] { 0, width - d };
-        var f = nn.functional.pad(factors.to(dtype), pad).contiguous().cpu();                 // K x D x width
-        var b = nn.functional.pad(bias.to(dtype), pad).contiguous().cpu();                    // K x width
         bool upper = factors.tril(-1).eq(0).all().item<bool>();
-        return new HostFactors(f.data<T>().ToArray(), b.data<T>().ToArray(), constant.to(dtype).cpu().data<T>().ToArray(), width, upper);
+        return new HostFactors(PaddedHostArray<T>(factors, width - d, dtype), PaddedHostArray<T>(bias, width - d, dtype),   // K x D x width, K x width
+            PaddedHostArray<T>(constant, 0, dtype), width, upper);
     }
 
     /// <summary>log N(x | μ_k, Σ_k) + bias_k for each row of the chunk (n x K, new tensor in the working dtype).</summary>

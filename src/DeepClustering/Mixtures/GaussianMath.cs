@@ -266,17 +266,13 @@ public static class GaussianMath
     /// <param name="budgetBytes">Memory the chunk's temporaries may take.</param>
     /// <param name="onHost">Whether the chunk is evaluated on CPU, where full and tied components use
     /// <see cref="FullCovarianceKernel"/> and need no n x K·D residuals.</param>
-    /// <param name="fusedDiagonal">Whether a CPU E-step of diagonal and spherical components runs in
-    /// <see cref="DiagonalCovarianceKernel"/> (maximum-likelihood fits), which needs no n x K temporaries.</param>
     public static int DefaultChunkRows(CovarianceType type, int components, int features, int elementBytes, long budgetBytes = 16L << 20,
-        bool onHost = false, bool fusedDiagonal = false)
+        bool onHost = false)
     {
         bool residuals = type is CovarianceType.Full or CovarianceType.Tied && !(onHost && FullCovarianceKernel.Supports(features));
-        bool rowsOnly = onHost && fusedDiagonal && type is CovarianceType.Diagonal or CovarianceType.Spherical
-            && DiagonalCovarianceKernel.Supports(components, features);
         long perRow = residuals
             ? (long)components * features * 2 + features + 2L * components
-            : rowsOnly ? 2L * features : 2L * features + 4L * components;
+            : 2L * features + 4L * components;
         long rows = budgetBytes / Math.Max(1, perRow * elementBytes);
         return (int)Math.Clamp(rows, 256, 65536);
     }

@@ -80,7 +80,7 @@ public abstract class MixtureEstimatorBase<TOptions, TParameters, TModel> : IClu
 
     private int ChunkRows(int features, Device device) =>
         Options.ChunkSize ?? GaussianMath.DefaultChunkRows(Options.Covariance, Options.Components, features, WorkingType == ScalarType.Float64 ? 8 : 4,
-            onHost: device.type == DeviceType.CPU, fusedDiagonal: !NeedsResponsibilityEntropy);
+            onHost: device.type == DeviceType.CPU);
 
     private (TModel Model, int[]? Labels) FitPredictCore(Dataset data, IProgress<TrainingProgress>? progress, CancellationToken ct, bool wantLabels)
     {

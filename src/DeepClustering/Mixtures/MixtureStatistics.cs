@@ -135,12 +135,13 @@ public sealed class MixtureStatistics : IDisposable
             logNorm = density.AccumulateOnHost(chunk, nk, first, LloydKernel.Span<double>(_s2), sizes);
         else
         {
-            // Spherical: Σ r ‖x‖² is the feature sum of the diagonal second moments.
-            var second = new double[Components * Features];
-            logNorm = density.AccumulateOnHost(chunk, nk, first, second, sizes);
+            // Spherical: Σ r ‖x‖² is the feature sum of the diagonal second moments (pooled scratch: up to 128 KB a call).
+            var second = KernelArithmetic.Rent<double>(Components * Features);
+            logNorm = density.AccumulateOnHost(chunk, nk, first, second.AsSpan(0, Components * Features), sizes);
             var target = LloydKernel.Span<double>(_s2);
             for (int c = 0; c < Components; c++)
                 for (int j = 0; j < Features; j++) target[c] += second[c * Features + j];
+            System.Buffers.ArrayPool<double>.Shared.Return(second);
         }
         using var scope = NewDisposeScope();
         _logNorm.add_(tensor(logNorm, device: _logNorm.device), Scalars.One);
