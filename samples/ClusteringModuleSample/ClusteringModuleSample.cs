@@ -18,7 +18,7 @@ public static class ClusteringModuleSample
     /// <summary>Runs one command (see Program.cs for the usage) and writes the results to <paramref name="output"/>.</summary>
     public static int Run(TextWriter output, string[] args)
     {
-        if (args.Length < 2) { output.WriteLine("usage: <pretrain|aecm|baseline|cm> <dataset> [options]"); return 2; }
+        if (args.Length < 2) { output.WriteLine("usage: <pretrain|codes|aecm|baseline|cm> <dataset> [options]"); return 2; }
         var command = args[0];
         var named = Options(args.Skip(2).ToArray());
         var data = args[1] == "random" ? RandomData(9298, 10) : EmbeddedDatasets.Load(args[1]);
@@ -56,6 +56,7 @@ public static class ClusteringModuleSample
             OrthonormalityWeight = Double("lambda", defaults.OrthonormalityWeight),
             LearningRate = Double("lr", defaults.LearningRate),
             ModuleWarmupEpochs = Int("warmup", defaults.ModuleWarmupEpochs),
+            WhiteningRounds = Int("whiten", defaults.WhiteningRounds),
             AveragingEpoch = !named.ContainsKey("no-avg"),
             Init = named.GetValueOrDefault("init") switch { "pinv" => ClusteringModuleInit.KMeansPseudoInverse, "random" => ClusteringModuleInit.Random, _ => ClusteringModuleInit.KMeans },
             LossScale = named.GetValueOrDefault("scale") == "sum" ? ClusteringModuleLossScale.Sum : ClusteringModuleLossScale.Normalized,
@@ -79,6 +80,15 @@ public static class ClusteringModuleSample
                     Report("AE+k-means", km.Predict(codes));
                 using (var gmm = new AutoencoderMixture(new AutoencoderMixtureOptions { Clusters = k, Seed = seed, PretrainedAutoencoder = ae }).Fit(data))
                     Report("ae-gmm", gmm.Predict(data));
+                break;
+            }
+            case "codes":
+            {
+                // The pretrained codes and the labels as .npy files, for analysis outside the library.
+                using var ae = Autoencoder.Load(named["ae"]);
+                NpyWriter.Write(named["out"] + ".codes.npy", ae.Encode(data));
+                NpyWriter.Write(named["out"] + ".labels.npy", data.Labels!.ToArray(), data.Labels!.Count);
+                output.WriteLine($"wrote {named["out"]}.codes.npy and .labels.npy");
                 break;
             }
             case "aecm":

@@ -4,6 +4,7 @@
 //   pretrain <dataset> --out FILE [--seed S] [--pretrain-epochs P] [--latent D] [--activation relu|leaky]
 //                                                   pretrain and save the autoencoder (AE-CM's network options)
 //   aecm     <dataset> [--ae FILE] [--seed S] [options]                          AE-CM (pretrains when --ae is absent)
+//   codes    <dataset> --ae FILE --out PREFIX                                    write the codes and labels as PREFIX.codes.npy, PREFIX.labels.npy
 //   baseline <dataset> --ae FILE [--seed S]                                      AE + k-means and AE + GMM on the same codes
 //   cm       <dataset> [--seed S] [--epochs E]                                   the shallow module on the pixels
 return DeepClustering.Samples.ClusteringModuleSample.Run(Console.Out, args);

@@ -55,20 +55,40 @@ public sealed class ClusteringModuleAutoencoder
         var options = Options;
         using var scope = NewDisposeScope();
         var raw = initial.Codes;
-        var centres = initial.Means;
-        // Within-cluster sum of squares of the initial clustering (the k-means inertia for k-means).
-        double within = ClusteringModuleLoss.Distortion(raw, initial.Responsibilities, centres).item<float>();
-        double scale = 1;
+        var responsibilities = initial.Responsibilities;
+        Tensor? whiten = null, unwhiten = null;
+        if (options.WhiteningRounds > 0)
+        {
+            // k-means in the metric of its own within-cluster covariance (WithinClusterWhitening); the module then works
+            // in that metric, where the clusters it starts from are round.
+            int seed;
+            using (var derived = context.Random.Derive(2)) seed = derived.Seed;
+            var refined = WithinClusterWhitening.Refine(raw, initial.Labels, head.Clusters, options.WhiteningRounds,
+                options.InitialClusteringRestarts, seed, context.CancellationToken);
+            responsibilities = nn.functional.one_hot(refined.Labels, head.Clusters).to(raw.dtype);
+            (whiten, unwhiten) = (refined.Whiten, refined.Unwhiten);
+            context.Logger?.LogDebug("AE-CM start: {Rounds} round(s) of k-means in the within-cluster metric", refined.Rounds);
+            refined.Labels.Dispose();
+        }
         if (options.NormalizeCodes)
         {
-            // Centre the codes at their mean and scale them so that the centres have unit root-mean-square norm.
+            // Centre the codes at their mean (and whiten them) and scale them so that the centres have unit
+            // root-mean-square norm.
             var mean = raw.mean(new long[] { 0 });
-            double spread = (centres - mean).square().sum(dim: 1).mean().item<float>();
-            scale = spread > 1e-12 ? 1 / Math.Sqrt(spread) : 1;
-            head.SetCodeTransform(mean, scale);
+            head.SetCodeTransform(mean, 1, whiten, unwhiten);
+            var centred = head.Normalize(raw);
+            double spread = ClusterMeans(centred, responsibilities).square().sum(dim: 1).mean().item<float>();
+            head.SetCodeTransform(mean, spread > 1e-12 ? 1 / Math.Sqrt(spread) : 1, whiten, unwhiten);
+        }
+        else if (whiten is not null)
+        {
+            head.SetCodeTransform(zeros_like(raw[0]), 1, whiten, unwhiten);
         }
         var codes = head.Normalize(raw);
-        ClusteringModuleTraining.SetFromCentres(head.Module, head.Normalize(centres), within * scale * scale, raw.shape[0], options.Init);
+        var centres = ClusterMeans(codes, responsibilities);
+        // Within-cluster sum of squares of the initial clustering in the module's space (the k-means inertia for k-means).
+        double within = ClusteringModuleLoss.Distortion(codes, responsibilities, centres).item<float>();
+        ClusteringModuleTraining.SetFromCentres(head.Module, centres, within, raw.shape[0], options.Init);
         if (options.ModuleWarmupEpochs == 0) return;
         // The authors' pre_fit: train the module alone on the frozen codes with its own loss (E1 + E2 + E3 + E4).
         var settings = new ModuleTrainingSettings(options.ModuleWarmupEpochs, options.BatchSize, options.LearningRate, options.AdamEpsilon,
@@ -76,6 +96,10 @@ public sealed class ClusteringModuleAutoencoder
         using var grad = enable_grad();
         ClusteringModuleTraining.Train(head.Module, codes, settings, context.Random, null, "the module warm-up", context.CancellationToken);
     }
+
+    /// <summary>Responsibility-weighted means (K x d) of <paramref name="codes"/>.</summary>
+    private static Tensor ClusterMeans(Tensor codes, Tensor responsibilities) =>
+        responsibilities.t().matmul(codes).div(responsibilities.sum(dim: 0).clamp_min(1e-10).unsqueeze(1));
 
     /// <summary>The joint epochs plus the averaging epoch.</summary>
     protected override int GetTrainingEpochs(ClusteringModuleAutoencoderOptions options) =>

@@ -13,7 +13,7 @@ public sealed class ClusteringModuleAutoencoderModel : DeepClusteringModelBase
 {
     /// <summary>Model type stored in files.</summary>
     public const string ModelTypeName = "ClusteringModuleAutoencoder";
-    private const int Version = 1;
+    private const int Version = 2; // 2: the head stores the whitening of its codes (version 1 files load with none)
     private readonly ClusteringModuleHead head;
 
     internal ClusteringModuleAutoencoderModel(DeepModelParts parts, ClusteringModuleHead head) : base(parts, head)

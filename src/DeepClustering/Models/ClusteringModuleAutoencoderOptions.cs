@@ -53,6 +53,14 @@ public sealed record ClusteringModuleAutoencoderOptions : DeepClusteringOptions
     /// </summary>
     public bool NormalizeCodes { get; init; } = true;
 
+    /// <summary>
+    /// Rounds of k-means in the metric of its own pooled within-cluster covariance after the initial clustering (each round whitens the codes by the current partition's within-cluster covariance
+    /// and re-runs k-means with <see cref="DeepClusteringOptions.InitialClusteringRestarts"/> restarts; it stops early
+    /// once the partition no longer changes). The module then works on the whitened codes. 0 keeps the plain initial
+    /// clustering. Default 8 (our choice, see the README).
+    /// </summary>
+    public int WhiteningRounds { get; init; } = 8;
+
     /// <summary>Adam ε of the warm-up and the joint training. Default 1e-3 (authors).</summary>
     public double AdamEpsilon { get; init; } = 1e-3;
 
@@ -92,6 +100,7 @@ public sealed record ClusteringModuleAutoencoderOptions : DeepClusteringOptions
         base.Validate();
         OptionCheck.Defined(nameof(Init), Init);
         OptionCheck.InRange(nameof(ModuleWarmupEpochs), ModuleWarmupEpochs, 0, 100_000);
+        OptionCheck.InRange(nameof(WhiteningRounds), WhiteningRounds, 0, 1000);
         OptionCheck.GreaterThan(nameof(AdamEpsilon), AdamEpsilon, 0);
         OptionCheck.InRange(nameof(AdamEpsilon), AdamEpsilon, 0, 1);
         OptionCheck.InRange(nameof(DirichletConcentration), DirichletConcentration, 0, 1e6);

@@ -195,7 +195,7 @@ public abstract class DeepClusteringModelBase : IEmbeddingModel
             var head = model.Head;
             if (reader.Get<int>("clusters") != head.Clusters)
                 throw new ModelFormatException("the stored cluster count does not match the model's head.");
-            reader.LoadModule("head", head);
+            reader.LoadModule("head", head, key => head.MayBeAbsentFromFile(key, reader.FormatVersion));
             head.to(target);
             head.eval();
             return model;

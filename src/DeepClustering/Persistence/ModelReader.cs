@@ -185,12 +185,17 @@ public sealed class ModelReader : IDisposable
         return total;
     }
 
-    /// <summary>Copies stored parameters and buffers into <paramref name="module"/> (shapes must match).</summary>
-    public void LoadModule(string prefix, nn.Module module)
+    /// <summary>
+    /// Copies stored parameters and buffers into <paramref name="module"/> (shapes must match). Entries for which
+    /// <paramref name="mayBeAbsent"/> is true may be missing (state added in a later format version); the module then
+    /// keeps its own value.
+    /// </summary>
+    public void LoadModule(string prefix, nn.Module module, Func<string, bool>? mayBeAbsent = null)
     {
         using var noGrad = no_grad();
         foreach (var (key, target) in module.state_dict())
         {
+            if (mayBeAbsent is not null && !HasTensor(prefix + "/" + key) && mayBeAbsent(key)) continue;
             using var value = GetTensor(prefix + "/" + key, null, target.shape);
             if (value.dtype != target.dtype) throw new ModelFormatException($"tensor '{prefix}/{key}' is {value.dtype}, expected {target.dtype}.");
             target.copy_(value);

@@ -40,4 +40,11 @@ public abstract class DeepClusteringHead : nn.Module
     /// "head." to avoid clashing with the pipeline's entries.
     /// </summary>
     public virtual void SaveState(ModelWriter writer) { }
+
+    /// <summary>
+    /// Whether the registered parameter or buffer <paramref name="key"/> may be missing from a model file of
+    /// <paramref name="formatVersion"/>: state added in a later format version, which files written before it lack. The
+    /// head then keeps the value its constructor gave it. False for everything by default.
+    /// </summary>
+    protected internal virtual bool MayBeAbsentFromFile(string key, int formatVersion) => false;
 }

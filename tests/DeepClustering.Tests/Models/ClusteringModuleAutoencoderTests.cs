@@ -133,6 +133,86 @@ public class ClusteringModuleAutoencoderTests(ClusteringModuleAutoencoderFixture
     }
 
     [Fact]
+    public void WhitenedStartGivesCodesWithRoundClustersAndKeepsTheAutoencoderFunction()
+    {
+        // Without joint training or warm-up the module sits at its start: the partition of k-means in the
+        // within-cluster metric. In the module's code space those clusters are round (pooled within-cluster
+        // covariance a multiple of I), while the decoder still reconstructs through A⁻¹.
+        var data = DeepTestData.Blobs(rows: 240, seed: 11);
+        var options = Tiny() with { Epochs = 0, ModuleWarmupEpochs = 0, WhiteningRounds = 4 };
+        using var model = new ClusteringModuleAutoencoder(options).Fit(data);
+        var codes = model.Embed(data);
+        var labels = model.Predict(data);
+        int d = codes.GetLength(1);
+        var within = new double[d, d];
+        for (int k = 0; k < 3; k++)
+        {
+            var rows = Enumerable.Range(0, data.Rows).Where(i => labels[i] == k).ToArray();
+            Assert.NotEmpty(rows);
+            var mean = new double[d];
+            foreach (var i in rows) for (int a = 0; a < d; a++) mean[a] += codes[i, a] / rows.Length;
+            foreach (var i in rows)
+                for (int a = 0; a < d; a++)
+                    for (int b = 0; b < d; b++) within[a, b] += (codes[i, a] - mean[a]) * (codes[i, b] - mean[b]) / data.Rows;
+        }
+        double level = Enumerable.Range(0, d).Average(a => within[a, a]);
+        for (int a = 0; a < d; a++)
+            for (int b = 0; b < d; b++)
+                Assert.True(Math.Abs(within[a, b] / level - (a == b ? 1 : 0)) < 1e-3, $"within[{a},{b}] = {within[a, b]}, level {level}");
+        // The codes are not round overall: the whitening is by the within-cluster, not the total, covariance.
+        Assert.True(level < 0.5, $"within-cluster level {level} against centres of unit RMS norm");
+
+        using var plain = new ClusteringModuleAutoencoder(options with { WhiteningRounds = 0 }).Fit(data);
+        Assert.True(ClusteringModuleTests.MaxDifference(model.Reconstruct(data), plain.Reconstruct(data)) < 1e-4,
+            "the whitening changed what the autoencoder computes");
+    }
+
+    [Fact]
+    public void FilesWrittenBeforeTheWhiteningLoadWithoutIt()
+    {
+        var data = DeepTestData.Blobs(rows: 120);
+        using var model = new ClusteringModuleAutoencoder(Tiny() with { Epochs = 2, ModuleWarmupEpochs = 2, WhiteningRounds = 0 }).Fit(data);
+        using var saved = new MemoryStream();
+        model.Save(saved);
+
+        // A format-1 file: the same archive without the head's whitening buffers.
+        using var old = AsVersionOne(saved.ToArray(), dropWhitening: true);
+        using var loaded = ClusteringModuleAutoencoderModel.Load(old);
+        Assert.Equal(model.Predict(data), loaded.Predict(data));
+        Assert.True(ClusteringModuleTests.MaxDifference(model.Embed(data), loaded.Embed(data)) <= 1e-6);
+
+        // A format-2 file must have them.
+        using var damaged = AsVersionOne(saved.ToArray(), dropWhitening: true, version: 2);
+        var error = Assert.Throws<ModelFormatException>(() => ClusteringModuleAutoencoderModel.Load(damaged));
+        Assert.Contains("head/whiten", error.Message);
+    }
+
+    private static MemoryStream AsVersionOne(byte[] file, bool dropWhitening, int version = 1)
+    {
+        var copy = new MemoryStream();
+        copy.Write(file);
+        using (var zip = new System.IO.Compression.ZipArchive(copy, System.IO.Compression.ZipArchiveMode.Update, leaveOpen: true))
+        {
+            var entry = zip.GetEntry("manifest.json")!;
+            System.Text.Json.Nodes.JsonObject manifest;
+            using (var s = entry.Open()) manifest = (System.Text.Json.Nodes.JsonObject)System.Text.Json.Nodes.JsonNode.Parse(s)!;
+            entry.Delete();
+            manifest["formatVersion"] = version;
+            if (dropWhitening)
+            {
+                var tensors = (System.Text.Json.Nodes.JsonArray)manifest["tensors"]!;
+                foreach (var t in tensors.Where(t => (string?)t!["name"] is "head/whiten" or "head/unwhiten").ToList()) tensors.Remove(t);
+                zip.GetEntry("tensors/head/whiten")?.Delete();
+                zip.GetEntry("tensors/head/unwhiten")?.Delete();
+            }
+            using var w = new StreamWriter(zip.CreateEntry("manifest.json").Open());
+            w.Write(manifest.ToJsonString());
+        }
+        copy.Position = 0;
+        return copy;
+    }
+
+    [Fact]
     public void ReusesAPretrainedAutoencoderWithoutChangingIt()
     {
         var data = DeepTestData.Blobs(rows: 150);
@@ -179,6 +259,7 @@ public class ClusteringModuleAutoencoderTests(ClusteringModuleAutoencoderFixture
             (Tiny() with { OrthonormalityWeight = double.NaN }, "OrthonormalityWeight"),
             (Tiny() with { AdamEpsilon = 0 }, "AdamEpsilon"),
             (Tiny() with { ModuleWarmupEpochs = -1 }, "ModuleWarmupEpochs"),
+            (Tiny() with { WhiteningRounds = -1 }, "WhiteningRounds"),
             (Tiny() with { DirichletConcentration = -0.5 }, "DirichletConcentration"),
             (Tiny() with { Init = (ClusteringModuleInit)9 }, "Init"),
             (Tiny() with { LearningRate = 0 }, "LearningRate"),
@@ -224,6 +305,7 @@ public class ClusteringModuleAutoencoderTests(ClusteringModuleAutoencoderFixture
         Assert.True(defaults.GlorotInit);
         Assert.Equal((1e-3, 1e-3, 20), (defaults.LearningRate, defaults.AdamEpsilon, defaults.InitialClusteringRestarts));
         Assert.Equal((1.1, 100.0, 0.1), (defaults.DirichletConcentration, defaults.ReconstructionWeight, defaults.OrthonormalityWeight));
+        Assert.Equal(8, defaults.WhiteningRounds);
         var usps = ClusteringModuleAutoencoderOptions.AuthorsTuned("USPS");
         Assert.Equal((30, 0.04, 3.0, 45, 1.0), (usps.LatentSize!.Value, usps.ReconstructionWeight, usps.DirichletConcentration, usps.BatchSize, usps.OrthonormalityWeight));
         Assert.Equal(ClusteringModuleLossScale.Sum, usps.LossScale);
