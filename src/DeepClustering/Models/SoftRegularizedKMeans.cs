@@ -91,6 +91,18 @@ public sealed class SoftRegularizedKMeans : DeepClusteringEstimatorBase<SoftRegu
         // Q = one-hot labels of the initial clustering (k-means by default), on the bounded codes.
         var z = Codes(context, head);
         var labels = initial.Labels.to(ScalarType.Int64, z.device);
+        if (Options.WhiteningRounds > 0)
+        {
+            // k-means in the metric of its own within-cluster covariance (WithinClusterWhitening); the warm start then
+            // trains the network towards that partition before the isotropic soft k-means steps.
+            int seed;
+            using (var derived = context.Random.Derive(2)) seed = derived.Seed;
+            var refined = WithinClusterWhitening.Refine(z, labels, Options.Clusters, Options.WhiteningRounds,
+                Options.InitialClusteringRestarts, seed, context.CancellationToken);
+            labels = refined.Labels;
+            refined.Whiten.Dispose();
+            refined.Unwhiten.Dispose();
+        }
         var q = nn.functional.one_hot(labels, Options.Clusters).to(z.dtype);
         head.Training = new SoftRegularizedKMeansTrainingState(q, labels);
         if (Options.WarmStartEpochs == 0) EnterSoftPhase(context, head, z);

@@ -67,6 +67,20 @@ public class SoftRegularizedKMeansTests : IClassFixture<SoftRegularizedKMeansFix
     }
 
     [Fact]
+    public void WhitenedStartWithWarmStartClustersBlobs()
+    {
+        var data = DeepTestData.Blobs(rows: 150, features: 8, clusters: 3, seed: 5, spread: 0.8);
+        var options = Tiny(seed: 3) with { WhiteningRounds = 4, WarmStartEpochs = 3, Epochs = 4 };
+        using var model = new SoftRegularizedKMeans(options).Fit(data);
+        var labels = model.Predict(data);
+        Assert.True(ClusterScores.Accuracy(data.Labels!, labels) > 0.9, ClusterScores.Evaluate(data.Labels!.ToArray(), labels).ToString());
+        Assert.Empty(model.Summary.Warnings);
+        // The same seed repeats the rounds' k-means restarts exactly.
+        using var again = new SoftRegularizedKMeans(options).Fit(data);
+        Assert.Equal(labels, again.Predict(data));
+    }
+
+    [Fact]
     public void PosteriorIsTheLogisticRuleOnTheSoftMeans()
     {
         var (data, model) = (fixture.Data, fixture.Model);
@@ -237,6 +251,8 @@ public class SoftRegularizedKMeansTests : IClassFixture<SoftRegularizedKMeansFix
             new SoftRegularizedKMeans(Tiny() with { WarmStartEpochs = -1 }).Fit(data)).ParamName);
         Assert.Equal("Tolerance", Assert.Throws<ArgumentOutOfRangeException>(() =>
             new SoftRegularizedKMeans(Tiny() with { Tolerance = double.NaN }).Fit(data)).ParamName);
+        Assert.Equal("WhiteningRounds", Assert.Throws<ArgumentOutOfRangeException>(() =>
+            new SoftRegularizedKMeans(Tiny() with { WhiteningRounds = 1001 }).Fit(data)).ParamName);
 
         using var cts = new CancellationTokenSource();
         var progress = new SyncProgress(p => { if (p.Phase == TrainingPhase.Training) cts.Cancel(); });
