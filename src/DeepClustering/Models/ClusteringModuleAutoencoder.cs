@@ -14,7 +14,9 @@ namespace DeepClustering.Models;
 /// centroid orthonormality penalty that replaces the shallow module's coupling term, E4 the Dirichlet prior; the
 /// normalised scale divides E1 and E2' by B·d and uses the mean squared reconstruction error
 /// (<see cref="ClusteringModuleLossScale"/>). Initialisation (the authors' <c>pre</c>): pretrained autoencoder,
-/// k-means on the codes, the module set from the centres (<see cref="ClusteringModuleInit"/>), then
+/// k-means on the codes (refined in the clusters' own within-cluster metric, whose whitening the module's codes then
+/// carry: <see cref="ClusteringModuleAutoencoderOptions.WhiteningRounds"/>, ours), the module set from the centres
+/// (<see cref="ClusteringModuleInit"/>), then
 /// <see cref="ClusteringModuleAutoencoderOptions.ModuleWarmupEpochs"/> epochs of module-only training on the frozen
 /// codes; then joint training and the final averaging epoch. Prediction is argmax γ.
 /// </summary>

@@ -11,7 +11,8 @@ namespace DeepClustering.Models;
 /// defaults: joint learning rate 1e-3 with Adam ε = 1e-3 (authors), 20 k-means restarts for the initialisation
 /// (authors), 30 joint epochs (authors: 1000, see the README for why fewer), and on images of 16×16 and larger,
 /// pretraining and joint training on random views (ours). Hidden layers are ReLU (the shared default; the authors use
-/// LeakyReLU(0.2)): with views, ReLU lifted MNIST-test and USPS above the authors' setting (README, Results).
+/// LeakyReLU(0.2)): with views, ReLU lifted MNIST-test and USPS above the authors' setting (README, Results). The
+/// start is refined by k-means in the clusters' own within-cluster metric (<see cref="WhiteningRounds"/>, ours).
 /// </summary>
 public sealed record ClusteringModuleAutoencoderOptions : DeepClusteringOptions
 {
@@ -54,10 +55,11 @@ public sealed record ClusteringModuleAutoencoderOptions : DeepClusteringOptions
     public bool NormalizeCodes { get; init; } = true;
 
     /// <summary>
-    /// Rounds of k-means in the metric of its own pooled within-cluster covariance after the initial clustering (each round whitens the codes by the current partition's within-cluster covariance
-    /// and re-runs k-means with <see cref="DeepClusteringOptions.InitialClusteringRestarts"/> restarts; it stops early
-    /// once the partition no longer changes). The module then works on the whitened codes. 0 keeps the plain initial
-    /// clustering. Default 8 (our choice, see the README).
+    /// Rounds of k-means in the metric of its own pooled within-cluster covariance after the initial clustering (each
+    /// round whitens the codes by the current partition's within-cluster covariance and re-runs k-means with
+    /// <see cref="DeepClusteringOptions.InitialClusteringRestarts"/> restarts; it stops early once the partition no
+    /// longer changes). The module then works on the whitened codes, in which its start is round. 0 keeps the plain
+    /// initial clustering. Default 8 (ours: MNIST-test 0.791 → 0.859 ACC over three seeds, see the README).
     /// </summary>
     public int WhiteningRounds { get; init; } = 8;
 

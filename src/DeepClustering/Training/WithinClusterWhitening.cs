@@ -32,7 +32,7 @@ internal static class WithinClusterWhitening
     private const double Ridge = 1e-6;
 
     /// <summary>
-    /// The symmetric whitening W^-1/2 and its inverse W^1/2 (float32, on the codes' device) of the pooled
+    /// The symmetric whitening W^-1/2 and its inverse W^1/2 (in the codes' dtype, on their device) of the pooled
     /// within-cluster covariance W of <paramref name="codes"/> (N x d) under <paramref name="labels"/> (int64, N).
     /// </summary>
     public static (Tensor Whiten, Tensor Unwhiten) Transform(Tensor codes, Tensor labels, int clusters)
