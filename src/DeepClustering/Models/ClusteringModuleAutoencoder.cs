@@ -79,7 +79,7 @@ public sealed class ClusteringModuleAutoencoder
             var mean = raw.mean(new long[] { 0 });
             head.SetCodeTransform(mean, 1, whiten, unwhiten);
             var centred = head.Normalize(raw);
-            double spread = ClusterMeans(centred, responsibilities).square().sum(dim: 1).mean().item<float>();
+            double spread = DeepTensors.ClusterMeans(centred, responsibilities).square().sum(dim: 1).mean().item<float>();
             head.SetCodeTransform(mean, spread > 1e-12 ? 1 / Math.Sqrt(spread) : 1, whiten, unwhiten);
         }
         else if (whiten is not null)
@@ -87,7 +87,7 @@ public sealed class ClusteringModuleAutoencoder
             head.SetCodeTransform(zeros_like(raw[0]), 1, whiten, unwhiten);
         }
         var codes = head.Normalize(raw);
-        var centres = ClusterMeans(codes, responsibilities);
+        var centres = DeepTensors.ClusterMeans(codes, responsibilities);
         // Within-cluster sum of squares of the initial clustering in the module's space (the k-means inertia for k-means).
         double within = ClusteringModuleLoss.Distortion(codes, responsibilities, centres).item<float>();
         ClusteringModuleTraining.SetFromCentres(head.Module, centres, within, raw.shape[0], options.Init);
@@ -98,10 +98,6 @@ public sealed class ClusteringModuleAutoencoder
         using var grad = enable_grad();
         ClusteringModuleTraining.Train(head.Module, codes, settings, context.Random, null, "the module warm-up", context.CancellationToken);
     }
-
-    /// <summary>Responsibility-weighted means (K x d) of <paramref name="codes"/>.</summary>
-    private static Tensor ClusterMeans(Tensor codes, Tensor responsibilities) =>
-        responsibilities.t().matmul(codes).div(responsibilities.sum(dim: 0).clamp_min(1e-10).unsqueeze(1));
 
     /// <summary>The joint epochs plus the averaging epoch.</summary>
     protected override int GetTrainingEpochs(ClusteringModuleAutoencoderOptions options) =>

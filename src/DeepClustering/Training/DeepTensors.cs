@@ -2,7 +2,7 @@ using static TorchSharp.torch;
 
 namespace DeepClustering.Training;
 
-/// <summary>Small tensor ↔ array helpers.</summary>
+/// <summary>Small tensor helpers shared by the deep models.</summary>
 internal static class DeepTensors
 {
     /// <summary>Copies a 2-D tensor (any device, any float dtype) into a float array.</summary>
@@ -23,4 +23,11 @@ internal static class DeepTensors
         using var scope = NewDisposeScope();
         return t.detach().to(ScalarType.Int32, CPU).contiguous().data<int>().ToArray();
     }
+
+    /// <summary>
+    /// Responsibility-weighted means (K x d) of <paramref name="codes"/> (N x d) under <paramref name="responsibilities"/>
+    /// (N x K, one-hot or soft); an empty cluster's mean is 0.
+    /// </summary>
+    public static Tensor ClusterMeans(Tensor codes, Tensor responsibilities) =>
+        responsibilities.t().matmul(codes).div(responsibilities.sum(dim: 0).clamp_min(1e-10).unsqueeze(1));
 }

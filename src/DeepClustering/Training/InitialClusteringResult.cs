@@ -28,7 +28,7 @@ public sealed class InitialClusteringResult : IDisposable
         var counts = responsibilities.sum(dim: 0);
         Weights = counts.div(counts.sum()).MoveToOuterDisposeScope();
         var safe = counts.clamp_min(tiny).unsqueeze(1);
-        Means = responsibilities.t().matmul(codes).div_(safe).MoveToOuterDisposeScope();
+        Means = DeepTensors.ClusterMeans(codes, responsibilities).MoveToOuterDisposeScope();
         var second = responsibilities.t().matmul(codes.mul(codes)).div_(safe);
         Variances = second.addcmul_(Means, Means, minusOne).clamp_min_(zero).add_(floor).MoveToOuterDisposeScope();
         ClusterSizes = Training.DeepTensors.ToIntArray(Labels.bincount(null, responsibilities.shape[1]));

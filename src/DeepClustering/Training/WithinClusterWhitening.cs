@@ -40,9 +40,7 @@ internal static class WithinClusterWhitening
         using var scope = NewDisposeScope();
         var z = codes.to(ScalarType.Float64);
         var r = nn.functional.one_hot(labels.to(ScalarType.Int64), clusters).to(ScalarType.Float64);
-        var counts = r.sum(dim: 0).clamp_min(1).unsqueeze(1);
-        var means = r.t().matmul(z).div(counts);
-        var residual = z - r.matmul(means);
+        var residual = z - r.matmul(DeepTensors.ClusterMeans(z, r));
         var within = residual.t().matmul(residual).div(z.shape[0]);
         long d = within.shape[0];
         double level = within.trace().item<double>() / d;

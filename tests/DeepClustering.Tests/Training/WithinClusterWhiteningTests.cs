@@ -1,5 +1,6 @@
 using DeepClustering.Metrics;
 using DeepClustering.Mixtures;
+using DeepClustering.Tests.Mixtures;
 using DeepClustering.Training;
 using static TorchSharp.torch;
 
@@ -19,15 +20,12 @@ public class WithinClusterWhiteningTests
         for (int k = 0, i = 0; k < 3; k++)
             for (int r = 0; r < perCluster; r++, i++)
             {
-                values[2 * i] = (float)(3 * Gaussian(random));
-                values[2 * i + 1] = (float)(3 * k + 0.4 * Gaussian(random));
+                values[2 * i] = (float)(3 * MixtureTestData.Normal(random));
+                values[2 * i + 1] = (float)(3 * k + 0.4 * MixtureTestData.Normal(random));
                 truth[i] = k;
             }
         return (tensor(values, new long[] { 3 * perCluster, 2 }), truth);
     }
-
-    private static double Gaussian(Random random) =>
-        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 
     [Theory]
     [InlineData(0)]
