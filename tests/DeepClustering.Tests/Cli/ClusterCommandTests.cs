@@ -1,4 +1,7 @@
 using System.Text.Json;
+using DeepClustering.Data;
+using DeepClustering.Models;
+using DeepClustering.Persistence;
 
 namespace DeepClustering.Tests.Cli;
 
@@ -71,6 +74,34 @@ public sealed class ClusterCommandTests
             var (pcode, _, perr) = ConsoleCapture.Run("predict", "--model-file", model, "--data", "wine", "--out", predictDir, "--json");
             Assert.True(pcode == 0, perr);
             Assert.Equal(labels, File.ReadAllLines(Path.Combine(predictDir, "labels.csv")));
+        }
+        finally { dir.Delete(true); }
+    }
+
+    [Fact]
+    public void PredictWritesTheCodesOfADeepModelAndRefusesAShallowOne()
+    {
+        var dir = Directory.CreateTempSubdirectory("dc-cli-");
+        try
+        {
+            var deep = Path.Combine(dir.FullName, "deep.dcm");
+            var (code, _, err) = ConsoleCapture.Run("cluster", "--data", "iris", "--model", "sr-kmeans", "--latent-size", "3",
+                "--epochs", "1", "--pretrain-epochs", "1", "--seed", "1", "--save-model", deep, "--quiet");
+            Assert.True(code == 0, err);
+            var codes = Path.Combine(dir.FullName, "codes.npy");
+            var (pcode, _, perr) = ConsoleCapture.Run("predict", "--model-file", deep, "--data", "iris", "--embed-out", codes, "--json");
+            Assert.True(pcode == 0, perr);
+            var written = NpyReader.Read(codes);
+            Assert.Equal(150, written.Rows);
+            Assert.Equal(3, written.Columns);
+            using (var model = ModelFile.Load<SoftRegularizedKMeansModel>(deep))
+                Assert.Equal(model.Embed(EmbeddedDatasets.Load("iris")).Cast<float>(), written.ToArray().Cast<float>());
+
+            var shallow = Path.Combine(dir.FullName, "gmm.dcm");
+            Assert.Equal(0, ConsoleCapture.Run("cluster", "--data", "iris", "--model", "gmm", "--save-model", shallow, "--quiet").ExitCode);
+            var (scode, _, serr) = ConsoleCapture.Run("predict", "--model-file", shallow, "--data", "iris", "--embed-out", codes);
+            Assert.NotEqual(0, scode);
+            Assert.Contains("--embed-out", serr);
         }
         finally { dir.Delete(true); }
     }
