@@ -15,6 +15,7 @@ public static class ChoosingKSample
     public static int Run(TextWriter output, string[] args)
     {
         OpenMpWaitPolicy.PreferPassive();   // before libtorch loads: idle OpenMP threads sleep instead of spinning
+        OneDnnIsaCap.CapOnAffectedCpus();   // before the first convolution: oneDNN's AVX-512 kernels return NaN on some AMD CPUs
         var mode = args.Length > 0 ? args[0].ToLowerInvariant() : "synthetic";
         if (mode == "sweep")
         {

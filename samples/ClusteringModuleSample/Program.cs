@@ -7,4 +7,5 @@
 //   codes    <dataset> --ae FILE --out PREFIX                                    write the codes and labels as PREFIX.codes.npy, PREFIX.labels.npy
 //   baseline <dataset> --ae FILE [--seed S]                                      AE + k-means and AE + GMM on the same codes
 //   cm       <dataset> [--seed S] [--epochs E]                                   the shallow module on the pixels
+DeepClustering.Core.OneDnnIsaCap.CapOnAffectedCpus(); // before the first convolution (see its remarks)
 return DeepClustering.Samples.ClusteringModuleSample.Run(Console.Out, args);

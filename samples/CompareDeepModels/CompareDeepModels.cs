@@ -18,6 +18,7 @@ public static class CompareDeepModels
     public static int Run(TextWriter output, string[] args)
     {
         OpenMpWaitPolicy.PreferPassive();
+        OneDnnIsaCap.CapOnAffectedCpus();
         string name = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "mnist-test";
         int seed = Flag(args, "--seed") ?? 0;
         int? pretrainEpochs = Flag(args, "--pretrain-epochs"), epochs = Flag(args, "--epochs"), rows = Flag(args, "--rows");

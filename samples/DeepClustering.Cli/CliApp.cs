@@ -10,6 +10,7 @@ public static class CliApp
     public static int Run(string[] args)
     {
         Core.OpenMpWaitPolicy.PreferPassive(); // before the first TorchSharp call; see its remarks
+        Core.OneDnnIsaCap.CapOnAffectedCpus(); // before the first convolution; see its remarks
 
         var root = new RootCommand("DeepClustering: mixture and deep clustering on TorchSharp.")
         {

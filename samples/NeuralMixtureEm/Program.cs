@@ -31,6 +31,7 @@ for (int i = 1; i < args.Length; i++)
 }
 string Flag(string name, string fallback) => flags.TryGetValue(name, out var v) ? v : fallback;
 
+OneDnnIsaCap.CapOnAffectedCpus(); // before the first convolution: oneDNN's AVX-512 kernels return NaN on some AMD CPUs
 set_num_threads(int.Parse(Flag("threads", "2"), inv));
 var data = EmbeddedDatasets.Load(args[0]);
 if (flags.TryGetValue("rows", out var rowsText)) data = data.Slice(0, int.Parse(rowsText, inv));

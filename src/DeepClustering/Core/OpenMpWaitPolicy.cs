@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace DeepClustering.Core;
 
 /// <summary>
@@ -16,13 +14,7 @@ public static class OpenMpWaitPolicy
     {
         var current = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY");
         if (!string.IsNullOrEmpty(current)) return current;
-        if (!(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())) return "default";
-        // Environment.SetEnvironmentVariable only changes .NET's copy; native libgomp reads the C environment.
-        if (SetEnv("OMP_WAIT_POLICY", "PASSIVE", 0) != 0) return "default";
-        Environment.SetEnvironmentVariable("OMP_WAIT_POLICY", "PASSIVE");
-        return "PASSIVE";
+        // Native libgomp reads the C environment (NativeEnvironment).
+        return NativeEnvironment.TrySet("OMP_WAIT_POLICY", "PASSIVE") ? "PASSIVE" : "default";
     }
-
-    [DllImport("libc", EntryPoint = "setenv", CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
-    private static extern int SetEnv(string name, string value, int overwrite);
 }
