@@ -17,9 +17,13 @@ namespace DeepClustering.Models;
 /// The fit, on the shared deep pipeline (updates as in the authors' code):
 /// <list type="number">
 /// <item>an autoencoder with a tanh-bounded code (pretrained, or <see cref="DeepClusteringOptions.PretrainedAutoencoder"/>);</item>
-/// <item>k-means (k-means++, <see cref="DeepClusteringOptions.InitialClusteringRestarts"/> restarts; or the pipeline's
-///   Gaussian mixture, <see cref="DeepClusteringOptions.InitialClustering"/>) on the codes z:
-///   Q = one-hot labels, θ = their means; optional warm start on these hard targets
+/// <item>a start on the codes z (<see cref="SoftRegularizedKMeansOptions.Start"/>): k-means (k-means++,
+///   <see cref="DeepClusteringOptions.InitialClusteringRestarts"/> restarts; or the pipeline's Gaussian mixture,
+///   <see cref="DeepClusteringOptions.InitialClustering"/>), or, like the authors' agglomerative AC-PIC start, small
+///   k-means clusters of the codes smoothed over their k-nearest-neighbour graph merged along that graph
+///   (<see cref="SoftRegularizedKMeansStart.GraphLinkage"/>); optionally refined by
+///   <see cref="SoftRegularizedKMeansOptions.WhiteningRounds"/>. Q = one-hot labels, θ = their means; optional warm
+///   start on these hard targets
 ///   (<see cref="SoftRegularizedKMeansOptions.WarmStartEpochs"/>); then the soft start
 ///   θ = soft means, <c>q_ik = softmax_k(−‖z_i − θ_k‖² / T)</c>, T = λ·K;</item>
 /// <item>per epoch, mini-batch network steps on
@@ -91,13 +95,20 @@ public sealed class SoftRegularizedKMeans : DeepClusteringEstimatorBase<SoftRegu
         // Q = one-hot labels of the initial clustering (k-means by default), on the bounded codes.
         var z = Codes(context, head);
         var labels = initial.Labels.to(ScalarType.Int64, z.device);
+        int seed;
+        using (var derived = context.Random.Derive(2)) seed = derived.Seed;
+        var startCodes = z;
+        if (Options.Start == SoftRegularizedKMeansStart.GraphLinkage)
+        {
+            // Agglomeration along the codes' kNN graph (NeighbourGraphSmoothing, GraphLinkage); the warm start then trains
+            // the network towards that partition.
+            startCodes = GraphStart(context, z, seed, out labels);
+        }
         if (Options.WhiteningRounds > 0)
         {
             // k-means in the metric of its own within-cluster covariance (WithinClusterWhitening); the warm start then
             // trains the network towards that partition before the isotropic soft k-means steps.
-            int seed;
-            using (var derived = context.Random.Derive(2)) seed = derived.Seed;
-            var refined = WithinClusterWhitening.Refine(z, labels, Options.Clusters, Options.WhiteningRounds,
+            var refined = WithinClusterWhitening.Refine(startCodes, labels, Options.Clusters, Options.WhiteningRounds,
                 Options.InitialClusteringRestarts, seed, context.CancellationToken);
             labels = refined.Labels;
             refined.Whiten.Dispose();
@@ -107,6 +118,23 @@ public sealed class SoftRegularizedKMeans : DeepClusteringEstimatorBase<SoftRegu
         head.Training = new SoftRegularizedKMeansTrainingState(q, labels);
         if (Options.WarmStartEpochs == 0) EnterSoftPhase(context, head, z);
         else SetCentres(context, head, q, z);
+    }
+
+    /// <summary>
+    /// The <see cref="SoftRegularizedKMeansStart.GraphLinkage"/> start: returns the smoothed codes (where
+    /// <see cref="SoftRegularizedKMeansOptions.WhiteningRounds"/> continue) and the merged labels.
+    /// </summary>
+    private Tensor GraphStart(DeepTrainingContext context, Tensor z, int seed, out Tensor labels)
+    {
+        var token = context.CancellationToken;
+        // A small data set has fewer other rows than the default neighbour count: every other row is then a neighbour.
+        using var graph = NeighbourGraphSmoothing.NearestNeighbours(z, Math.Min(Options.GraphNeighbours, context.Rows - 1), token);
+        var smoothed = NeighbourGraphSmoothing.Smooth(z, graph, Options.GraphSmoothingSteps, token);
+        // The greedy merge costs O(M²) per merge: at most 1024 small clusters (a second or so), a tenth of the rows.
+        int fine = Math.Max(Options.Clusters, Math.Min(Math.Min(Options.Clusters * Options.GraphSubclusters, context.Rows / 10), 1024));
+        using var fineLabels = LatentClustering.KMeansLabels(smoothed, fine, Options.InitialClusteringRestarts, seed, token);
+        labels = GraphLinkage.Merge(fineLabels, fine, graph, Options.Clusters);
+        return smoothed;
     }
 
     /// <inheritdoc />

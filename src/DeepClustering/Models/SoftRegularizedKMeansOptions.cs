@@ -16,6 +16,20 @@ public enum SoftRegularizedKMeansPrediction
     SoftAssignment,
 }
 
+/// <summary>How SR-K-means finds the labels it starts from on the pretrained, bounded codes.</summary>
+public enum SoftRegularizedKMeansStart
+{
+    /// <summary>The pipeline's initial clustering (k-means by default, <see cref="DeepClusteringOptions.InitialClustering"/>).</summary>
+    KMeans,
+    /// <summary>
+    /// Agglomeration along the codes' k-nearest-neighbour graph, in the spirit of the authors' AC-PIC start: the codes are
+    /// smoothed over the graph (<see cref="SoftRegularizedKMeansOptions.GraphSmoothingSteps"/>), k-means cuts them into
+    /// <see cref="SoftRegularizedKMeansOptions.GraphSubclusters"/> small clusters per cluster, and these merge by average
+    /// linkage on the graph's edges until the asked number is left.
+    /// </summary>
+    GraphLinkage,
+}
+
 /// <summary>What the clustering term of SR-K-means' network loss subtracts from the soft k-means distortion.</summary>
 public enum SoftRegularizedKMeansClusteringTerm
 {
@@ -74,18 +88,21 @@ public sealed record SoftRegularizedKMeansOptions : DeepClusteringOptions
 
     /// <summary>
     /// What the clustering term subtracts from the distortion: the squared norm of the code (the authors') or its
-    /// squared distance to the mean code. Default <see cref="SoftRegularizedKMeansClusteringTerm.Origin"/> (the authors').
+    /// squared distance to the mean code. Default <see cref="SoftRegularizedKMeansClusteringTerm.Centred"/> (ours): after the
+    /// graph start, the authors' <see cref="SoftRegularizedKMeansClusteringTerm.Origin"/> merged clusters that the start
+    /// had apart (README, Results).
     /// </summary>
-    public SoftRegularizedKMeansClusteringTerm ClusteringTerm { get; init; } = SoftRegularizedKMeansClusteringTerm.Origin;
+    public SoftRegularizedKMeansClusteringTerm ClusteringTerm { get; init; } = SoftRegularizedKMeansClusteringTerm.Centred;
 
     /// <summary>
     /// Epochs of warm start before the soft updates: the network is trained towards the initial partition (hard
     /// targets, centres re-estimated as the hard means after each epoch). The authors early-stop this phase on a
-    /// validation split; here it is a fixed count (0 skips it). Default 0. With <see cref="WhiteningRounds"/> it carries
-    /// the whitened start into the code space, where the soft k-means steps would otherwise replace it by plain
-    /// k-means' partition at once.
+    /// validation split; here it is a fixed count (0 skips it). Default 30. It carries a start that is not a partition
+    /// by nearest centre in the code space (<see cref="SoftRegularizedKMeansStart.GraphLinkage"/>,
+    /// <see cref="WhiteningRounds"/>) into that space, where the soft k-means steps would otherwise replace it by a
+    /// k-means partition at once.
     /// </summary>
-    public int WarmStartEpochs { get; init; }
+    public int WarmStartEpochs { get; init; } = 30;
 
     /// <summary>
     /// Rounds of k-means in the metric of its own pooled within-cluster covariance after the initial clustering (each
@@ -97,6 +114,30 @@ public sealed record SoftRegularizedKMeansOptions : DeepClusteringOptions
     /// not (README, Results).
     /// </summary>
     public int WhiteningRounds { get; init; }
+
+    /// <summary>
+    /// How the start's labels are found on the bounded codes. Default <see cref="SoftRegularizedKMeansStart.GraphLinkage"/>.
+    /// </summary>
+    public SoftRegularizedKMeansStart Start { get; init; } = SoftRegularizedKMeansStart.GraphLinkage;
+
+    /// <summary>
+    /// Neighbours per code in the k-nearest-neighbour graph of the <see cref="SoftRegularizedKMeansStart.GraphLinkage"/>
+    /// start (at most the number of rows − 1; a larger value takes every other row). Default 10.
+    /// </summary>
+    public int GraphNeighbours { get; init; } = 10;
+
+    /// <summary>
+    /// Steps of smoothing over the graph in the <see cref="SoftRegularizedKMeansStart.GraphLinkage"/> start (each moves a
+    /// code halfway to the mean of its neighbours' codes; 0 over-clusters the codes themselves). Default 20.
+    /// </summary>
+    public int GraphSmoothingSteps { get; init; } = 20;
+
+    /// <summary>
+    /// Small clusters per cluster that k-means finds on the smoothed codes before they are merged along the graph in the
+    /// <see cref="SoftRegularizedKMeansStart.GraphLinkage"/> start (1: k-means on the smoothed codes, no merging; in all at
+    /// most a tenth of the rows and 1024, but never fewer than the clusters). Default 8.
+    /// </summary>
+    public int GraphSubclusters { get; init; } = 8;
 
     /// <summary>
     /// Stopping rule of the alternating phase (the authors'): stop when the mean squared change of the soft
@@ -119,6 +160,10 @@ public sealed record SoftRegularizedKMeansOptions : DeepClusteringOptions
         OptionCheck.InRange(nameof(ClusteringWeight), ClusteringWeight, 0, 1e6);
         OptionCheck.InRange(nameof(WarmStartEpochs), WarmStartEpochs, 0, 1_000_000);
         OptionCheck.InRange(nameof(WhiteningRounds), WhiteningRounds, 0, 1000);
+        OptionCheck.Defined(nameof(Start), Start);
+        OptionCheck.InRange(nameof(GraphNeighbours), GraphNeighbours, 1, 10_000);
+        OptionCheck.InRange(nameof(GraphSmoothingSteps), GraphSmoothingSteps, 0, 100_000);
+        OptionCheck.InRange(nameof(GraphSubclusters), GraphSubclusters, 1, 1000);
         OptionCheck.InRange(nameof(Tolerance), Tolerance, 0, 1);
         OptionCheck.Defined(nameof(Prediction), Prediction);
         OptionCheck.Defined(nameof(ClusteringTerm), ClusteringTerm);

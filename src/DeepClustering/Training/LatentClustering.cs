@@ -47,4 +47,16 @@ internal static class LatentClustering
             throw;
         }
     }
+
+    /// <summary>
+    /// Hard k-means labels (int64, N, on the codes' device) of <paramref name="codes"/>: k-means++ with
+    /// <paramref name="restarts"/> restarts, the lowest inertia kept.
+    /// </summary>
+    public static Tensor KMeansLabels(Tensor codes, int clusters, int restarts, int seed, CancellationToken cancellationToken)
+    {
+        using var kmeans = new KMeans(new KMeansOptions { Clusters = clusters, Restarts = restarts, Seed = seed })
+            .FitTensor(codes, null, cancellationToken);
+        using var predicted = kmeans.PredictTensor(codes);
+        return predicted.to(ScalarType.Int64, codes.device);
+    }
 }

@@ -1,4 +1,3 @@
-using DeepClustering.Mixtures;
 using static TorchSharp.torch;
 
 namespace DeepClustering.Training;
@@ -72,10 +71,7 @@ internal static class WithinClusterWhitening
                 cancellationToken.ThrowIfCancellationRequested();
                 Tensor next;
                 using (var whitened = centred.matmul(whiten))
-                using (var kmeans = new KMeans(new KMeansOptions { Clusters = clusters, Restarts = restarts, Seed = seed + round })
-                           .FitTensor(whitened, null, cancellationToken))
-                using (var predicted = kmeans.PredictTensor(whitened))
-                    next = predicted.to(ScalarType.Int64, codes.device);
+                    next = LatentClustering.KMeansLabels(whitened, clusters, restarts, seed + round, cancellationToken);
                 round++;
                 bool unchanged = SamePartition(current, next, clusters);
                 current.Dispose();

@@ -66,18 +66,33 @@ public class SoftRegularizedKMeansTests : IClassFixture<SoftRegularizedKMeansFix
         Assert.Equal(data.Columns, model.Reconstruct(data).GetLength(1));
     }
 
-    [Fact]
-    public void WhitenedStartWithWarmStartClustersBlobs()
+    [Theory]
+    [InlineData(SoftRegularizedKMeansStart.KMeans, 4)] // the whitened k-means start
+    [InlineData(SoftRegularizedKMeansStart.GraphLinkage, 0)]
+    public void StartWithWarmStartClustersBlobsAndRepeatsItself(SoftRegularizedKMeansStart start, int whiteningRounds)
     {
         var data = DeepTestData.Blobs(rows: 150, features: 8, clusters: 3, seed: 5, spread: 0.8);
-        var options = Tiny(seed: 3) with { WhiteningRounds = 4, WarmStartEpochs = 3, Epochs = 4 };
+        var options = Tiny(seed: 3) with
+        {
+            Start = start, WhiteningRounds = whiteningRounds, GraphNeighbours = 8, GraphSubclusters = 4, WarmStartEpochs = 3, Epochs = 4,
+        };
         using var model = new SoftRegularizedKMeans(options).Fit(data);
         var labels = model.Predict(data);
         Assert.True(ClusterScores.Accuracy(data.Labels!, labels) > 0.9, ClusterScores.Evaluate(data.Labels!.ToArray(), labels).ToString());
         Assert.Empty(model.Summary.Warnings);
-        // The same seed repeats the rounds' k-means restarts exactly.
+        // The same seed repeats the start's k-means restarts exactly.
         using var again = new SoftRegularizedKMeans(options).Fit(data);
         Assert.Equal(labels, again.Predict(data));
+    }
+
+    [Fact]
+    public void GraphStartTakesEveryOtherRowWhenAskedForMoreNeighboursThanThereAre()
+    {
+        var data = DeepTestData.Blobs(rows: 150, features: 8, clusters: 3, seed: 5, spread: 0.8);
+        var options = Tiny(seed: 3) with { Start = SoftRegularizedKMeansStart.GraphLinkage, GraphSubclusters = 4, WarmStartEpochs = 3, Epochs = 4 };
+        using var all = new SoftRegularizedKMeans(options with { GraphNeighbours = 149 }).Fit(data);
+        using var tooMany = new SoftRegularizedKMeans(options with { GraphNeighbours = 1000 }).Fit(data);
+        Assert.Equal(all.Predict(data), tooMany.Predict(data));
     }
 
     [Fact]
@@ -133,7 +148,7 @@ public class SoftRegularizedKMeansTests : IClassFixture<SoftRegularizedKMeansFix
     public void SameSeedSameLabelsAndTheStoppingRuleEndsTheFit()
     {
         var data = DeepTestData.Blobs(rows: 150, features: 8, clusters: 3, seed: 5, spread: 0.8);
-        var options = Tiny(seed: 4) with { PretrainEpochs = 5, Epochs = 6 };
+        var options = Tiny(seed: 4) with { PretrainEpochs = 5, Epochs = 6, WarmStartEpochs = 0 };
         // Tolerance 1: mean((Q_new − Q_old)²) is always below 1, so the first alternating epoch stops the fit.
         using var a = new SoftRegularizedKMeans(options with { Tolerance = 1 }).Fit(data);
         using var b = new SoftRegularizedKMeans(options with { Tolerance = 1 }).Fit(data);
@@ -178,8 +193,12 @@ public class SoftRegularizedKMeansTests : IClassFixture<SoftRegularizedKMeansFix
         // the codes of several clusters into one corner of the tanh box lowers it; −‖z − m‖² does not reward that.
         var data = EmbeddedDatasets.Load("digits");
         var labels = data.Labels!.ToArray();
-        var options = new SoftRegularizedKMeansOptions { Clusters = 10, Seed = 1, Scaler = ScalerKind.MinMax };
-        Assert.Equal(SoftRegularizedKMeansClusteringTerm.Origin, options.ClusteringTerm);
+        // The k-means start without a warm start, where the authors' term shows the merge.
+        var options = new SoftRegularizedKMeansOptions
+        {
+            Clusters = 10, Seed = 1, Scaler = ScalerKind.MinMax, Start = SoftRegularizedKMeansStart.KMeans, WarmStartEpochs = 0,
+            ClusteringTerm = SoftRegularizedKMeansClusteringTerm.Origin,
+        };
         using var origin = new SoftRegularizedKMeans(options).Fit(data);
         using var centred = new SoftRegularizedKMeans(options with { ClusteringTerm = SoftRegularizedKMeansClusteringTerm.Centred }).Fit(data);
         int[] a = origin.Predict(data), b = centred.Predict(data);
@@ -253,6 +272,10 @@ public class SoftRegularizedKMeansTests : IClassFixture<SoftRegularizedKMeansFix
             new SoftRegularizedKMeans(Tiny() with { Tolerance = double.NaN }).Fit(data)).ParamName);
         Assert.Equal("WhiteningRounds", Assert.Throws<ArgumentOutOfRangeException>(() =>
             new SoftRegularizedKMeans(Tiny() with { WhiteningRounds = 1001 }).Fit(data)).ParamName);
+        Assert.Equal("GraphSubclusters", Assert.Throws<ArgumentOutOfRangeException>(() =>
+            new SoftRegularizedKMeans(Tiny() with { GraphSubclusters = 0 }).Fit(data)).ParamName);
+        Assert.Equal("GraphNeighbours", Assert.Throws<ArgumentOutOfRangeException>(() =>
+            new SoftRegularizedKMeans(Tiny() with { GraphNeighbours = 0 }).Fit(data)).ParamName);
 
         using var cts = new CancellationTokenSource();
         var progress = new SyncProgress(p => { if (p.Phase == TrainingPhase.Training) cts.Cancel(); });

@@ -12,7 +12,7 @@ public class WithinClusterWhiteningTests
     /// Three parallel clusters, long along x (sd 3) and thin along y (sd 0.4), 3 apart in y: k-means cuts them across
     /// their length; in the metric of their within-cluster covariance they are round and well apart.
     /// </summary>
-    private static (Tensor Data, int[] Truth) ElongatedClusters(int seed, int perCluster = 200)
+    internal static (Tensor Data, int[] Truth) ElongatedClusters(int seed, int perCluster = 200)
     {
         var random = new Random(seed);
         var values = new float[3 * perCluster * 2];
